@@ -1,0 +1,78 @@
+import { Hono } from 'hono';
+import { ConfigError, getConfig } from './config';
+import { AppError, MethodNotAllowedError, NotFoundError, toProblem } from './errors';
+import { log } from './lib/log';
+import { systemClock, type Clock } from './lib/time';
+import { accessLog } from './middleware/access-log';
+import { limitBody } from './middleware/body';
+import type { AppEnv } from './middleware/context';
+import { corsFromConfig } from './middleware/cors';
+import { requestId } from './middleware/request-id';
+import { securityHeaders } from './middleware/security-headers';
+import { healthRoutes } from './routes/health';
+import { apiRoutes } from './routes';
+import { allowedMethods } from './routes/methods';
+
+export interface AppOptions {
+  clock?: Clock;
+}
+
+/** Builds the application. Middleware order matters: see the comments on each step. */
+export function createApp(options: AppOptions = {}) {
+  const clock = options.clock ?? systemClock;
+  const app = new Hono<AppEnv>();
+
+  // Outermost, so that every response, errors included, gets an id, a log line and headers.
+  app.use(requestId, accessLog, securityHeaders);
+
+  // Configuration is parsed once per isolate; a missing or weak secret fails here, loudly.
+  app.use(async (c, next) => {
+    c.set('config', getConfig(c.env));
+    c.set('clock', clock);
+    await next();
+  });
+
+  app.use(corsFromConfig, limitBody);
+
+  app.route('/', healthRoutes);
+  app.route('/api/v1', apiRoutes);
+
+  app.notFound((c) => {
+    const allowed = allowedMethods(app.routes, c.req.path);
+    const error = allowed.length > 0 ? new MethodNotAllowedError(allowed) : new NotFoundError('No such route.');
+    return problemResponse(error, c.get('requestId') ?? crypto.randomUUID());
+  });
+
+  app.onError((error, c) => {
+    const id = c.get('requestId') ?? crypto.randomUUID();
+    if (error instanceof AppError) {
+      log(error.status >= 500 ? 'error' : 'info', 'request_refused', {
+        requestId: id,
+        route: c.req.routePath,
+        status: error.status,
+        errorType: error.type,
+        reason: error.reason,
+      });
+    } else {
+      // Only the error's class name is logged: messages of library errors can carry input.
+      log('error', error instanceof ConfigError ? 'config_invalid' : 'unhandled_error', {
+        requestId: id,
+        route: c.req.routePath,
+        errorType: error.name,
+        reason: error instanceof ConfigError ? error.message : undefined,
+      });
+    }
+    return problemResponse(error, id);
+  });
+
+  return app;
+}
+
+function problemResponse(error: unknown, requestId: string): Response {
+  const problem = toProblem(error, requestId);
+  const headers = new Headers({ 'Content-Type': 'application/problem+json; charset=utf-8' });
+  if (error instanceof AppError) {
+    for (const [name, value] of Object.entries(error.headers)) headers.set(name, value);
+  }
+  return new Response(JSON.stringify(problem), { status: problem.status, headers });
+}

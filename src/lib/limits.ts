@@ -1,0 +1,43 @@
+/** Every bound the API enforces, named with its unit. Code and tests read them from here. */
+
+export const BODY_BYTES_MAX = 64 * 1024;
+export const REQUEST_ID_LENGTH_MAX = 64;
+export const IDEMPOTENCY_KEY_LENGTH_MAX = 255;
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 60 * 60;
+/** A claimed key whose request died is released after this long, so a retry can proceed. */
+export const IDEMPOTENCY_LEASE_SECONDS = 60;
+export const AUTHORIZATION_HEADER_LENGTH_MAX = 4096;
+
+export const PAGE_SIZE_DEFAULT = 50;
+export const PAGE_SIZE_MAX = 100;
+export const CURSOR_LENGTH_MAX = 200;
+
+/** 1,000,000,000.00 USD in cents. */
+export const AMOUNT_MINOR_MAX = 100_000_000_000;
+
+export const NAME_LENGTH_MAX = 255;
+export const EMAIL_LENGTH_MAX = 254;
+export const PASSWORD_LENGTH_MIN = 8;
+export const PASSWORD_LENGTH_MAX = 128;
+export const MAILING_ADDRESS_LENGTH_MAX = 500;
+export const NICKNAME_LENGTH_MAX = 64;
+export const DESCRIPTION_LENGTH_MAX = 500;
+export const SEARCH_TEXT_LENGTH_MAX = 100;
+export const SEARCH_WORDS_MAX = 5;
+export const TOKEN_LENGTH_MAX = 2048;
+export const USER_AGENT_LENGTH_MAX = 256;
+
+export const HOLDER_AGE_YEARS_MIN = 18;
+export const BIRTH_DATE_MIN = '1900-01-01';
+
+export const STATEMENT_DAYS_DEFAULT = 30;
+export const STATEMENT_DAYS_MAX = 366;
+export const STATEMENT_TRANSACTIONS_MAX = 5000;
+
+export const ACCOUNTS_PER_HOLDER_MAX = 20;
+export const CARDS_PER_ACCOUNT_MAX = 10;
+/** Attempts at drawing an unused random account or card number before giving up. */
+export const NUMBER_DRAW_ATTEMPTS_MAX = 5;
+
+/** KV refuses an expirationTtl under 60 seconds. */
+export const KV_TTL_SECONDS_MIN = 60;

@@ -1,0 +1,23 @@
+import type { Config } from '../config';
+import type { Env } from '../env';
+import type { Clock } from '../lib/time';
+
+/** What the middleware learns about the caller from a verified access token. */
+export interface AuthContext {
+  holderId: string;
+  sessionId: string;
+  tokenId: string;
+  expiresAtSeconds: number;
+}
+
+export interface AppVariables {
+  requestId: string;
+  config: Config;
+  clock: Clock;
+  auth: AuthContext;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}

@@ -1,0 +1,6 @@
+// Wrangler and the vitest plugin load `.wasm` imports as precompiled modules (CompiledWasm),
+// which is the only way Workers allow WebAssembly: compiling from bytes at run time is refused.
+declare module '*.wasm' {
+  const module: WebAssembly.Module;
+  export default module;
+}
