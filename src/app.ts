@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { ConfigError, getConfig } from './config';
+import type { Env } from './env';
 import { AppError, MethodNotAllowedError, NotFoundError, toProblem } from './errors';
 import { log } from './lib/log';
 import { systemClock, type Clock } from './lib/time';
@@ -12,9 +13,12 @@ import { securityHeaders } from './middleware/security-headers';
 import { healthRoutes } from './routes/health';
 import { apiRoutes } from './routes';
 import { allowedMethods } from './routes/methods';
+import type { BlocklistStore } from './services/revocation';
 
 export interface AppOptions {
   clock?: Clock;
+  /** Replaces the KV blocklist, e.g. with a stale view in tests. */
+  blocklist?: (env: Env) => BlocklistStore;
 }
 
 /** Builds the application. Middleware order matters: see the comments on each step. */
@@ -29,6 +33,7 @@ export function createApp(options: AppOptions = {}) {
   app.use(async (c, next) => {
     c.set('config', getConfig(c.env));
     c.set('clock', clock);
+    c.set('blocklist', options.blocklist?.(c.env) ?? c.env.REVOKED_TOKENS);
     await next();
   });
 

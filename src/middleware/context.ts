@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Env } from '../env';
 import type { Clock } from '../lib/time';
+import type { BlocklistStore } from '../services/revocation';
 
 /** What the middleware learns about the caller from a verified access token. */
 export interface AuthContext {
@@ -15,6 +16,7 @@ export interface AppVariables {
   config: Config;
   clock: Clock;
   auth: AuthContext;
+  blocklist: BlocklistStore;
 }
 
 export interface AppEnv {

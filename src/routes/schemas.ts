@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { parseAmountMinor } from '../lib/money';
+import { parseCalendarDate } from '../lib/time';
+import * as limits from '../lib/limits';
+
+/**
+ * Field schemas shared by the routes. Strings are bounded, and text that people type refuses
+ * control, bidirectional-override and zero-width characters rather than silently dropping them.
+ */
+
+// C0 and C1 controls (tab and newline are allowed only where a field says so), bidi
+// embeddings, overrides and isolates, zero-width characters and the byte order mark.
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/;
+const LINE_BREAKS = /[\t\n\r]/;
+
+export function text(options: { min: number; max: number; multiline?: boolean }) {
+  return z
+    .string()
+    .trim()
+    .min(options.min, options.min === 1 ? 'Must not be empty.' : `Must be at least ${options.min} characters.`)
+    .max(options.max, `Must be at most ${options.max} characters.`)
+    .refine((value) => !UNSAFE_CHARACTERS.test(value), 'Contains a control or invisible character.')
+    .refine(
+      (value) => options.multiline === true || !LINE_BREAKS.test(value),
+      'Must be a single line.',
+    );
+}
+
+export const emailSchema = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .max(limits.EMAIL_LENGTH_MAX, `Must be at most ${limits.EMAIL_LENGTH_MAX} characters.`)
+  .pipe(z.email('Must be an email address.'));
+
+/** Length is counted in code points after NFKC normalization, as the password is hashed. */
+export const passwordSchema = z
+  .string()
+  .max(limits.PASSWORD_LENGTH_MAX * 4, `Must be at most ${limits.PASSWORD_LENGTH_MAX} characters.`)
+  .refine(
+    (value) => [...value.normalize('NFKC')].length >= limits.PASSWORD_LENGTH_MIN,
+    `Must be at least ${limits.PASSWORD_LENGTH_MIN} characters.`,
+  )
+  .refine(
+    (value) => [...value.normalize('NFKC')].length <= limits.PASSWORD_LENGTH_MAX,
+    `Must be at most ${limits.PASSWORD_LENGTH_MAX} characters.`,
+  );
+
+/** A password offered for checking: bounded, but never judged by the current policy. */
+export const passwordAttemptSchema = z
+  .string()
+  .min(1, 'Must not be empty.')
+  .max(limits.PASSWORD_LENGTH_MAX * 4, 'Too long.');
+
+/** Area 000, 666 and 900-999, group 00 and serial 0000 are never issued by the SSA. */
+export const ssnSchema = z
+  .string()
+  .regex(/^\d{3}-\d{2}-\d{4}$/, 'Must look like XXX-XX-XXXX.')
+  .refine((value) => {
+    const [area = '', group = '', serial = ''] = value.split('-');
+    return area !== '000' && area !== '666' && !area.startsWith('9') && group !== '00' && serial !== '0000';
+  }, 'Is not a number the SSA issues.');
+
+export const calendarDateSchema = z
+  .string()
+  .max(10)
+  .refine((value) => parseCalendarDate(value) !== null, 'Must be a real date, YYYY-MM-DD.');
+
+export const birthDateSchema = calendarDateSchema.refine(
+  (value) => value >= limits.BIRTH_DATE_MIN,
+  `Must not be before ${limits.BIRTH_DATE_MIN}.`,
+);
+
+export const uuidSchema = z.string().regex(
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+  'Must be an id.',
+);
+
+export const idParamSchema = z.object({ id: uuidSchema });
+
+/** An amount as a decimal string or JSON number with at most two places, parsed to cents. */
+export const amountSchema = z
+  .union([z.string().max(20), z.number()], { error: 'Must be a decimal amount.' })
+  .transform((value, context) => {
+    const minor = parseAmountMinor(value);
+    if (minor === null) {
+      context.addIssue({
+        code: 'custom',
+        message: 'Must be greater than 0 and at most 1000000000.00, with at most two decimals.',
+      });
+      return z.NEVER;
+    }
+    return minor;
+  });
+
+export const descriptionSchema = text({ min: 0, max: limits.DESCRIPTION_LENGTH_MAX });
+
+export const pageQuerySchema = {
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'Must be a whole number.')
+    .transform(Number)
+    .refine(
+      (value) => value >= 1 && value <= limits.PAGE_SIZE_MAX,
+      `Must be between 1 and ${limits.PAGE_SIZE_MAX}.`,
+    )
+    .optional(),
+  cursor: z.string().max(limits.CURSOR_LENGTH_MAX).optional(),
+};

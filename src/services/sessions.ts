@@ -1,0 +1,176 @@
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import { signToken, verifyToken, TokenInvalidError } from '../crypto/tokens';
+import { sessions } from '../db/schema';
+import { AuthenticationError } from '../errors';
+import { newId } from '../lib/ids';
+import { USER_AGENT_LENGTH_MAX } from '../lib/limits';
+import { log } from '../lib/log';
+import { toIso } from '../lib/time';
+import type { ServiceDeps } from './deps';
+import { blockSession } from './revocation';
+
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'bearer';
+  expires_in: number;
+}
+
+async function issueTokens(
+  deps: ServiceDeps,
+  input: { holderId: string; sessionId: string; refreshTokenId: string; sessionExpiresAtMs: number },
+): Promise<TokenPair> {
+  const { accessTtlSeconds } = deps.config.jwt;
+  // The refresh token never outlives the session's absolute end, however often it rotates.
+  const refreshTtlSeconds = Math.floor((input.sessionExpiresAtMs - deps.nowMs) / 1000);
+  const common = { holderId: input.holderId, sessionId: input.sessionId, nowMs: deps.nowMs };
+  const [accessToken, refreshToken] = await Promise.all([
+    signToken(deps.config, { ...common, kind: 'access', tokenId: crypto.randomUUID(), ttlSeconds: accessTtlSeconds }),
+    signToken(deps.config, {
+      ...common,
+      kind: 'refresh',
+      tokenId: input.refreshTokenId,
+      ttlSeconds: refreshTtlSeconds,
+    }),
+  ]);
+  return {
+    access_token: accessToken,
+    refresh_token: refreshToken,
+    token_type: 'bearer',
+    expires_in: accessTtlSeconds,
+  };
+}
+
+/** Opens a session for a holder who has just proven who they are, and issues its tokens. */
+export async function startSession(
+  deps: ServiceDeps,
+  input: { holderId: string; userAgent: string | undefined },
+): Promise<TokenPair> {
+  const sessionId = newId(deps.nowMs);
+  const refreshTokenId = crypto.randomUUID();
+  const now = toIso(deps.nowMs);
+  const expiresAtMs = deps.nowMs + deps.config.jwt.refreshTtlSeconds * 1000;
+  await deps.db.insert(sessions).values({
+    id: sessionId,
+    holderId: input.holderId,
+    refreshJti: refreshTokenId,
+    userAgent: input.userAgent?.slice(0, USER_AGENT_LENGTH_MAX) ?? null,
+    lastUsedAt: now,
+    expiresAt: toIso(expiresAtMs),
+    createdAt: now,
+    updatedAt: now,
+  });
+  return issueTokens(deps, {
+    holderId: input.holderId,
+    sessionId,
+    refreshTokenId,
+    sessionExpiresAtMs: expiresAtMs,
+  });
+}
+
+const REFRESH_REFUSED = 'The refresh token is invalid, expired or already used.';
+
+/**
+ * Spends a refresh token and issues the next pair. The swap is one conditional UPDATE, so of
+ * two concurrent uses of one token exactly one wins. A token that was already spent means it
+ * was copied: the whole session is revoked (RFC 9700 §4.14.2).
+ */
+export async function refreshSession(deps: ServiceDeps, refreshToken: string): Promise<TokenPair> {
+  let claims;
+  try {
+    claims = await verifyToken(deps.config, 'refresh', refreshToken, deps.nowMs);
+  } catch (error) {
+    const reason = error instanceof TokenInvalidError ? error.message : 'verify_failed';
+    throw new AuthenticationError(REFRESH_REFUSED, { reason });
+  }
+
+  const now = toIso(deps.nowMs);
+  const nextTokenId = crypto.randomUUID();
+  const rotated = await deps.db
+    .update(sessions)
+    .set({ refreshJti: nextTokenId, lastUsedAt: now, updatedAt: now })
+    .where(
+      and(
+        eq(sessions.id, claims.sid),
+        eq(sessions.holderId, claims.sub),
+        eq(sessions.refreshJti, claims.jti),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+      ),
+    )
+    .returning({ expiresAt: sessions.expiresAt });
+
+  const session = rotated[0];
+  if (!session) {
+    await revokeOnReuse(deps, { sessionId: claims.sid, holderId: claims.sub, tokenId: claims.jti });
+    throw new AuthenticationError(REFRESH_REFUSED, { reason: 'refresh_not_current' });
+  }
+  return issueTokens(deps, {
+    holderId: claims.sub,
+    sessionId: claims.sid,
+    refreshTokenId: nextTokenId,
+    sessionExpiresAtMs: Date.parse(session.expiresAt),
+  });
+}
+
+/** A validly signed refresh token that is no longer current was replayed: end its session. */
+async function revokeOnReuse(
+  deps: ServiceDeps,
+  input: { sessionId: string; holderId: string; tokenId: string },
+): Promise<void> {
+  const ended = await endSession(deps, {
+    sessionId: input.sessionId,
+    holderId: input.holderId,
+    reason: 'refresh_reuse',
+  });
+  if (ended) {
+    log('warn', 'refresh_token_reuse', { sessionId: input.sessionId, holderId: input.holderId });
+  }
+}
+
+/**
+ * Ends a session: marks the row revoked (what money routes check) and blocks its access
+ * tokens in KV (what every route checks). Returns false when it was not live.
+ */
+export async function endSession(
+  deps: ServiceDeps,
+  input: { sessionId: string; holderId: string; reason: string },
+): Promise<boolean> {
+  const now = toIso(deps.nowMs);
+  const ended = await deps.db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: input.reason, updatedAt: now })
+    .where(
+      and(
+        eq(sessions.id, input.sessionId),
+        eq(sessions.holderId, input.holderId),
+        isNull(sessions.revokedAt),
+      ),
+    )
+    .returning({ id: sessions.id });
+  await blockSession(deps.blocklist, {
+    sessionId: input.sessionId,
+    accessTtlSeconds: deps.config.jwt.accessTtlSeconds,
+  });
+  return ended.length > 0;
+}
+
+/** True while the session row is neither revoked nor past its absolute end. */
+export async function isSessionLive(
+  deps: ServiceDeps,
+  input: { sessionId: string; holderId: string },
+): Promise<boolean> {
+  const row = await deps.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.id, input.sessionId),
+        eq(sessions.holderId, input.holderId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, toIso(deps.nowMs)),
+      ),
+    )
+    .get();
+  return row !== undefined;
+}
