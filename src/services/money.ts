@@ -1,0 +1,268 @@
+import { and, eq, ne } from 'drizzle-orm';
+import { buildMovementBatch, type Movement } from '../db/movements';
+import { accounts, transactions } from '../db/schema';
+import type { DebitRefusal, DebitResult } from '../durable/account-ledger';
+import { AppError, BusinessRuleError, NotFoundError, toProblem, UnavailableError } from '../errors';
+import { assert } from '../lib/assert';
+import { newId } from '../lib/ids';
+import { log } from '../lib/log';
+import type { ServiceDeps } from './deps';
+import {
+  claimIdempotencyKey,
+  completeIdempotencyKey,
+  releaseIdempotencyKey,
+  requestFingerprint,
+  type IdempotencyScope,
+} from './idempotency';
+import { getOwnedAccount } from './accounts';
+import { ROUTING_NUMBER, toTransactionView, type TransactionView } from './views';
+
+/**
+ * Deposits, withdrawals and transfers. Debits go through the source account's AccountLedger
+ * Durable Object; credits need no lock, since a credit can never make a guard fail.
+ */
+
+export interface MoneyResult {
+  status: number;
+  body: unknown;
+  contentType: string;
+  isReplay: boolean;
+}
+
+export interface MoneyRequest {
+  holderId: string;
+  requestId: string;
+  idempotencyKey: string | undefined;
+}
+
+/** Runs a movement under its Idempotency-Key, if any, and stores the answer for replays. */
+async function withIdempotency(
+  deps: ServiceDeps,
+  request: MoneyRequest,
+  fingerprint: { operation: string; input: Record<string, unknown> },
+  run: (idempotency: IdempotencyScope | null) => Promise<TransactionView>,
+): Promise<MoneyResult> {
+  if (request.idempotencyKey === undefined) {
+    return { status: 201, body: await run(null), contentType: 'application/json', isReplay: false };
+  }
+  const scope = { holderId: request.holderId, key: request.idempotencyKey };
+  const hash = await requestFingerprint(fingerprint.operation, fingerprint.input);
+  const claim = await claimIdempotencyKey(deps, scope, hash);
+  if (claim.kind === 'replay') return { ...claim, isReplay: true };
+
+  try {
+    const view = await run(scope);
+    await completeIdempotencyKey(deps, scope, { status: 201, body: view });
+    return { status: 201, body: view, contentType: 'application/json', isReplay: false };
+  } catch (error) {
+    if (error instanceof AppError && error.status < 500) {
+      // A business refusal is an answer too: a retry with the same key gets the same one.
+      await completeIdempotencyKey(deps, scope, { status: error.status, body: toProblem(error, request.requestId) });
+    } else {
+      await releaseIdempotencyKey(deps, scope);
+    }
+    throw error;
+  }
+}
+
+async function loadTransaction(deps: ServiceDeps, transactionId: string): Promise<TransactionView> {
+  const row = await deps.db.select().from(transactions).where(eq(transactions.id, transactionId)).get();
+  assert(row, 'a committed movement has its transaction row');
+  return toTransactionView(row);
+}
+
+function refusalError(code: DebitRefusal): AppError {
+  switch (code) {
+    case 'account_not_found':
+      return new NotFoundError('No such account.');
+    case 'account_closed':
+      return new BusinessRuleError('account-closed', 'Account closed', 'The account is closed.');
+    case 'account_frozen':
+      return new BusinessRuleError('account-frozen', 'Account frozen', 'The account is frozen and takes no debits.');
+    case 'insufficient_funds':
+      return new BusinessRuleError(
+        'insufficient-funds',
+        'Insufficient funds',
+        'The account balance does not cover this amount.',
+      );
+    case 'destination_unavailable':
+      return new BusinessRuleError(
+        'destination-unavailable',
+        'Destination unavailable',
+        'The destination account does not exist or is closed.',
+      );
+    case 'ledger_busy':
+      return new UnavailableError('The account is busy; retry shortly.', { retryAfterSeconds: 1 });
+    default: {
+      const unreachable: never = code;
+      return unreachable;
+    }
+  }
+}
+
+/** Sends a debit movement to the source account's ledger object and maps its answer. */
+async function debitThroughLedger(deps: ServiceDeps, movement: Movement): Promise<TransactionView> {
+  const debitLeg = movement.legs[0];
+  assert(debitLeg, 'a debit movement has a debit leg');
+  const ledgerId = deps.env.ACCOUNT_LEDGER.idFromName(debitLeg.accountId);
+  let result: DebitResult;
+  try {
+    result = await deps.env.ACCOUNT_LEDGER.get(ledgerId).debit(movement);
+  } catch (error) {
+    // The ids inside the movement make a retry safe: the ledger skips an applied movement.
+    const isRetryable = (error as { retryable?: boolean }).retryable === true;
+    const isOverloaded = (error as { overloaded?: boolean }).overloaded === true;
+    if (!isRetryable || isOverloaded) throw error;
+    result = await deps.env.ACCOUNT_LEDGER.get(ledgerId).debit(movement);
+  }
+  if (!result.ok) throw refusalError(result.code);
+  log('info', 'money_debited', { accountId: debitLeg.accountId, transactionId: result.transactionId });
+  return loadTransaction(deps, result.transactionId);
+}
+
+export interface DepositInput {
+  account_id: string;
+  amount: number;
+  description?: string | undefined;
+}
+
+export async function deposit(deps: ServiceDeps, request: MoneyRequest, input: DepositInput): Promise<MoneyResult> {
+  const fingerprint = { operation: 'deposit', input: { ...input, description: input.description ?? null } };
+  return withIdempotency(deps, request, fingerprint, async (idempotency) => {
+    const account = await getOwnedAccount(deps, request.holderId, input.account_id);
+    if (account.status === 'closed') throw refusalError('account_closed');
+    const movement: Movement = {
+      movementId: newId(deps.nowMs),
+      type: 'deposit',
+      amountMinor: input.amount,
+      description: input.description ?? null,
+      nowMs: deps.nowMs,
+      legs: [
+        {
+          transactionId: newId(deps.nowMs),
+          accountId: account.id,
+          holderId: request.holderId,
+          direction: 'credit',
+          status: 'posted',
+          peerRoutingNumber: null,
+          peerAccountNumber: null,
+        },
+      ],
+      counterLedger: 'cash',
+      idempotency,
+    };
+    try {
+      await deps.db.batch(buildMovementBatch(deps.db, movement));
+    } catch (error) {
+      // The only guard a credit can trip is the account closing in the meantime.
+      const latest = await getOwnedAccount(deps, request.holderId, input.account_id);
+      if (latest.status === 'closed') throw refusalError('account_closed');
+      throw error;
+    }
+    log('info', 'money_credited', { accountId: account.id, amountMinor: input.amount });
+    const [leg] = movement.legs;
+    assert(leg, 'a deposit has one leg');
+    return loadTransaction(deps, leg.transactionId);
+  });
+}
+
+export type WithdrawInput = DepositInput;
+
+export async function withdraw(deps: ServiceDeps, request: MoneyRequest, input: WithdrawInput): Promise<MoneyResult> {
+  const fingerprint = { operation: 'withdraw', input: { ...input, description: input.description ?? null } };
+  return withIdempotency(deps, request, fingerprint, (idempotency) =>
+    debitThroughLedger(deps, {
+      movementId: newId(deps.nowMs),
+      type: 'withdrawal',
+      amountMinor: input.amount,
+      description: input.description ?? null,
+      nowMs: deps.nowMs,
+      legs: [
+        {
+          transactionId: newId(deps.nowMs),
+          accountId: input.account_id,
+          holderId: request.holderId,
+          direction: 'debit',
+          status: 'posted',
+          peerRoutingNumber: null,
+          peerAccountNumber: null,
+        },
+      ],
+      counterLedger: 'cash',
+      idempotency,
+    }),
+  );
+}
+
+export interface TransferInput {
+  from_account_id: string;
+  to_routing_number: string;
+  to_account_number: string;
+  amount: number;
+  description?: string | undefined;
+}
+
+/** ABA routing number check digit: 3(d1+d4+d7) + 7(d2+d5+d8) + (d3+d6+d9) ≡ 0 (mod 10). */
+export function isValidRoutingNumber(routingNumber: string): boolean {
+  if (!/^\d{9}$/.test(routingNumber)) return false;
+  const digits = [...routingNumber].map(Number);
+  const weights = [3, 7, 1, 3, 7, 1, 3, 7, 1];
+  const sum = digits.reduce((total, digit, index) => total + digit * (weights[index] ?? 0), 0);
+  return sum % 10 === 0;
+}
+
+export async function transfer(deps: ServiceDeps, request: MoneyRequest, input: TransferInput): Promise<MoneyResult> {
+  const fingerprint = { operation: 'transfer', input: { ...input, description: input.description ?? null } };
+  return withIdempotency(deps, request, fingerprint, async (idempotency) => {
+    const source = await getOwnedAccount(deps, request.holderId, input.from_account_id);
+    const isInternal = input.to_routing_number === ROUTING_NUMBER;
+    const movementId = newId(deps.nowMs);
+    const debitLeg = {
+      transactionId: newId(deps.nowMs),
+      accountId: source.id,
+      holderId: request.holderId,
+      direction: 'debit' as const,
+      status: isInternal ? ('posted' as const) : ('pending' as const),
+      peerRoutingNumber: input.to_routing_number,
+      peerAccountNumber: input.to_account_number,
+    };
+    const common = {
+      movementId,
+      type: 'transfer' as const,
+      amountMinor: input.amount,
+      description: input.description ?? null,
+      nowMs: deps.nowMs,
+      idempotency,
+    };
+    if (!isInternal) {
+      if (!isValidRoutingNumber(input.to_routing_number)) {
+        throw new BusinessRuleError(
+          'invalid-routing-number',
+          'Invalid routing number',
+          'The routing number fails the ABA check digit.',
+        );
+      }
+      return debitThroughLedger(deps, { ...common, legs: [debitLeg], counterLedger: 'outgoing_clearing' });
+    }
+
+    const destination = await deps.db
+      .select({ id: accounts.id, holderId: accounts.holderId })
+      .from(accounts)
+      .where(and(eq(accounts.accountNumber, input.to_account_number), ne(accounts.status, 'closed')))
+      .get();
+    if (!destination) throw refusalError('destination_unavailable');
+    if (destination.id === source.id) {
+      throw new BusinessRuleError('same-account', 'Same account', 'A transfer needs two different accounts.');
+    }
+    const creditLeg = {
+      transactionId: newId(deps.nowMs),
+      accountId: destination.id,
+      holderId: destination.holderId,
+      direction: 'credit' as const,
+      status: 'posted' as const,
+      peerRoutingNumber: ROUTING_NUMBER,
+      peerAccountNumber: source.accountNumber,
+    };
+    return debitThroughLedger(deps, { ...common, legs: [debitLeg, creditLeg], counterLedger: null });
+  });
+}
