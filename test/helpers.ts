@@ -1,5 +1,7 @@
-import { SELF } from 'cloudflare:test';
+import { env, SELF } from 'cloudflare:test';
 import { expect } from 'vitest';
+import { createApp } from '../src/app';
+import type { Clock } from '../src/lib/time';
 
 export const BASE = 'https://bank.test/api/v1';
 
@@ -18,7 +20,10 @@ export async function api<T = any>(
   path: string,
   options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
 ): Promise<ApiResponse<T>> {
-  const headers: Record<string, string> = { 'CF-Connecting-IP': '203.0.113.10', ...options.headers };
+  const headers: Record<string, string> = {
+    'CF-Connecting-IP': '203.0.113.10',
+    ...options.headers,
+  };
   if (options.token) headers.Authorization = `Bearer ${options.token}`;
   let body: string | undefined;
   if (options.body !== undefined) {
@@ -87,4 +92,59 @@ export function expectProblem(response: ApiResponse, status: number, typeSlug?: 
   expect(response.body.status).toBe(status);
   expect(response.body.request_id).toBe(response.headers.get('X-Request-Id'));
   if (typeSlug) expect(response.body.type).toBe(`https://invisible-bank.dev/problems/${typeSlug}`);
+}
+
+export interface ApiOptions {
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** The signature of api() and of the callers apiAt() returns. */
+export type ApiCall = <T = any>(
+  method: string,
+  path: string,
+  options?: ApiOptions,
+) => Promise<ApiResponse<T> & { text: string }>;
+
+/**
+ * Like api(), but in-process through an app built with the given clock and the test bindings,
+ * so that dates and timestamps can be asserted exactly. Also returns the raw response text.
+ * Sign up through the same caller: a token minted at real time may be in this clock's future.
+ */
+export function apiAt(clock: Clock): ApiCall {
+  const app = createApp({ clock });
+  return async function call<T = any>(method: string, path: string, options: ApiOptions = {}) {
+    const headers: Record<string, string> = {
+      'CF-Connecting-IP': '203.0.113.10',
+      ...options.headers,
+    };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const url = path.startsWith('http') ? path : `${BASE}${path}`;
+    const response = await app.request(url, { method, headers, body }, env);
+    const text = await response.text();
+    const contentType = response.headers.get('Content-Type') ?? '';
+    const parsed = text && contentType.includes('json') ? JSON.parse(text) : text;
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  };
+}
+
+/** newCustomer() through a given caller, e.g. one from apiAt(). */
+export async function newCustomerVia(
+  call: ApiCall,
+  overrides: Record<string, unknown> = {},
+): Promise<Customer> {
+  const body = signupBody(overrides);
+  const response = await call('POST', '/auth/signup', { body });
+  expect(response.status).toBe(201);
+  return {
+    email: body.email as string,
+    accessToken: response.body.access_token,
+    refreshToken: response.body.refresh_token,
+  };
 }

@@ -1,4 +1,4 @@
-import type { AccountRow, TransactionRow } from '../db/schema';
+import type { AccountRow, CardRow, TransactionRow } from '../db/schema';
 import { formatMinor } from '../lib/money';
 
 /** Wire shapes of stored rows: snake_case, money as exact decimal strings. */
@@ -64,6 +64,33 @@ export function toTransactionView(row: TransactionRow): TransactionView {
     peer_routing_number: row.peerRoutingNumber,
     peer_account_number: row.peerAccountNumber,
     description: row.description,
+    created_at: row.createdAt,
+    updated_at: row.updatedAt,
+  };
+}
+
+/** A card as the holder sees it: the last four digits only, never the number or its ciphertext. */
+export interface CardView {
+  id: string;
+  account_id: string;
+  card_type: CardRow['cardType'];
+  last4: string;
+  expiry_month: number;
+  expiry_year: number;
+  status: CardRow['status'];
+  created_at: string;
+  updated_at: string;
+}
+
+export function toCardView(row: CardRow): CardView {
+  return {
+    id: row.id,
+    account_id: row.accountId,
+    card_type: row.cardType,
+    last4: row.last4,
+    expiry_month: row.expiryMonth,
+    expiry_year: row.expiryYear,
+    status: row.status,
     created_at: row.createdAt,
     updated_at: row.updatedAt,
   };
