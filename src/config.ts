@@ -32,7 +32,10 @@ function secretBytes(name: string, bytesExpected?: number) {
     const isRightSize = bytesExpected === undefined || bytes?.length === bytesExpected;
     if (!isLongEnough || !isRightSize) {
       const size = bytesExpected ?? `at least ${SECRET_BYTES_MIN}`;
-      context.addIssue({ code: 'custom', message: `${name} must be base64 of ${size} random bytes` });
+      context.addIssue({
+        code: 'custom',
+        message: `${name} must be base64 of ${size} random bytes`,
+      });
       return z.NEVER;
     }
     return bytes;
@@ -76,12 +79,17 @@ const envSchema = z.object({
   REFRESH_TOKEN_TTL_SECONDS: seconds('REFRESH_TOKEN_TTL_SECONDS', KV_TTL_SECONDS_MIN),
   JWT_SECRET: secretBytes('JWT_SECRET'),
   FIELD_ENCRYPTION_KEYS: fieldKeysSchema,
-  FIELD_ENCRYPTION_CURRENT_KEY_ID: z.string({ error: 'FIELD_ENCRYPTION_CURRENT_KEY_ID is not set' }),
+  FIELD_ENCRYPTION_CURRENT_KEY_ID: z
+    .string({ error: 'FIELD_ENCRYPTION_CURRENT_KEY_ID is not set' })
+    .trim(),
   BLIND_INDEX_KEY: secretBytes('BLIND_INDEX_KEY'),
 });
 
 function parseOrigins(text: string): string[] {
-  const origins = text.split(',').map((origin) => origin.trim()).filter(Boolean);
+  const origins = text
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
   for (const origin of origins) {
     // An allowlist entry must be one exact origin: never a wildcard and never "null".
     if (!/^https?:\/\/[a-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
@@ -94,7 +102,14 @@ function parseOrigins(text: string): string[] {
 export function parseConfig(env: Env): Config {
   const result = envSchema.safeParse(env);
   if (!result.success) {
-    const problems = result.error.issues.map((issue) => issue.message).join('; ');
+    // zod's own messages ("Invalid input: expected string…") do not say which variable failed;
+    // the custom ones above already start with its name.
+    const problems = result.error.issues
+      .map((issue) => {
+        const name = String(issue.path[0] ?? '');
+        return issue.message.startsWith(name) ? issue.message : `${name}: ${issue.message}`;
+      })
+      .join('; ');
     throw new ConfigError(`Invalid configuration: ${problems}`);
   }
   const vars = result.data;

@@ -39,7 +39,9 @@ function importAesKey(raw: Uint8Array): Promise<CryptoKey> {
 }
 
 function additionalData(keyId: string, context: FieldContext): Uint8Array {
-  return utf8.encode(`${FORMAT_VERSION}|${keyId}|${context.table}|${context.column}|${context.rowId}`);
+  return utf8.encode(
+    `${FORMAT_VERSION}|${keyId}|${context.table}|${context.column}|${context.rowId}`,
+  );
 }
 
 export async function encryptField(
@@ -56,7 +58,11 @@ export async function encryptField(
     await importAesKey(raw),
     utf8.encode(plaintext),
   );
-  const parts = [ring.currentKeyId, bytesToBase64Url(iv), bytesToBase64Url(new Uint8Array(ciphertext))];
+  const parts = [
+    ring.currentKeyId,
+    bytesToBase64Url(iv),
+    bytesToBase64Url(new Uint8Array(ciphertext)),
+  ];
   return `${FORMAT_VERSION}.${parts.join('.')}`;
 }
 
@@ -99,6 +105,10 @@ export async function blindIndex(key: Uint8Array, purpose: string, value: string
     ]);
     importedHmacKeys.set(key, cryptoKey);
   }
-  const mac = await crypto.subtle.sign('HMAC', await cryptoKey, utf8.encode(`${purpose}\u0000${value}`));
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await cryptoKey,
+    utf8.encode(`${purpose}\u0000${value}`),
+  );
   return bytesToHex(new Uint8Array(mac));
 }

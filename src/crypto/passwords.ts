@@ -22,21 +22,34 @@ export const ARGON2_PARAMETERS = {
 const ARGON2ID = 2;
 const ARGON2_VERSION_13 = 0x13;
 const ARGON2_OK = 0;
-const ARGON2_VERIFY_MISMATCH = -35;
 
 interface Argon2Exports {
   memory: WebAssembly.Memory;
   _initialize(): void;
   malloc(size: number): number;
   free(pointer: number): void;
-  argon2_encodedlen(t: number, m: number, p: number, saltLength: number, hashLength: number, type: number): number;
+  argon2_encodedlen(
+    t: number,
+    m: number,
+    p: number,
+    saltLength: number,
+    hashLength: number,
+    type: number,
+  ): number;
   argon2_hash(
-    t: number, m: number, p: number,
-    password: number, passwordLength: number,
-    salt: number, saltLength: number,
-    hash: number, hashLength: number,
-    encoded: number, encodedLength: number,
-    type: number, version: number,
+    t: number,
+    m: number,
+    p: number,
+    password: number,
+    passwordLength: number,
+    salt: number,
+    saltLength: number,
+    hash: number,
+    hashLength: number,
+    encoded: number,
+    encodedLength: number,
+    type: number,
+    version: number,
   ): number;
   argon2_verify(encoded: number, password: number, passwordLength: number, type: number): number;
 }
@@ -75,7 +88,12 @@ export function argon2id(input: Argon2idInput): { hash: Uint8Array; encoded: str
   const argon2 = getArgon2();
   const { iterations, memoryKib, parallelism, hashBytes } = input;
   const encodedLength = argon2.argon2_encodedlen(
-    iterations, memoryKib, parallelism, input.salt.length, hashBytes, ARGON2ID,
+    iterations,
+    memoryKib,
+    parallelism,
+    input.salt.length,
+    hashBytes,
+    ARGON2ID,
   );
   const passwordPointer = copyIn(argon2, input.password);
   const saltPointer = copyIn(argon2, input.salt);
@@ -83,12 +101,19 @@ export function argon2id(input: Argon2idInput): { hash: Uint8Array; encoded: str
   const encodedPointer = argon2.malloc(encodedLength);
   try {
     const result = argon2.argon2_hash(
-      iterations, memoryKib, parallelism,
-      passwordPointer, input.password.length,
-      saltPointer, input.salt.length,
-      hashPointer, hashBytes,
-      encodedPointer, encodedLength,
-      ARGON2ID, ARGON2_VERSION_13,
+      iterations,
+      memoryKib,
+      parallelism,
+      passwordPointer,
+      input.password.length,
+      saltPointer,
+      input.salt.length,
+      hashPointer,
+      hashBytes,
+      encodedPointer,
+      encodedLength,
+      ARGON2ID,
+      ARGON2_VERSION_13,
     );
     assert(result === ARGON2_OK, `argon2_hash failed with code ${result}`);
     const memory = new Uint8Array(argon2.memory.buffer);
@@ -128,7 +153,12 @@ export function verifyPassword(encoded: string, password: string): boolean {
   const passwordBytes = utf8.encode(normalizePassword(password));
   const passwordPointer = copyIn(argon2, passwordBytes);
   try {
-    const result = argon2.argon2_verify(encodedPointer, passwordPointer, passwordBytes.length, ARGON2ID);
+    const result = argon2.argon2_verify(
+      encodedPointer,
+      passwordPointer,
+      passwordBytes.length,
+      ARGON2ID,
+    );
     assert(result === ARGON2_OK || result < 0, 'argon2_verify returns zero or an error code');
     return result === ARGON2_OK;
   } finally {
@@ -151,6 +181,5 @@ export function needsRehash(encoded: string): boolean {
  * it when the email is unknown, so both answers cost one Argon2 run.
  */
 export const DUMMY_PASSWORD_HASH =
-  '$argon2id$v=19$m=19456,t=2,p=1$3sYmMIGdG2m3xW3fRknhFA$Y0vc3ZWW1pXoG6xvqVPVfOUGhOSlOmaT4/ElAaXCPJE';
-
-export { ARGON2_VERIFY_MISMATCH };
+  '$argon2id$v=19$m=19456,t=2,p=1$3sYmMIGdG2m3xW3fRknhFA$' +
+  'Y0vc3ZWW1pXoG6xvqVPVfOUGhOSlOmaT4/ElAaXCPJE';

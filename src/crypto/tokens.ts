@@ -12,6 +12,9 @@ const TYPE_HEADER: Record<TokenKind, string> = { access: 'at+jwt', refresh: 'rt+
 const ALGORITHM = 'HS256';
 export const HMAC_KEY_ID = 'hs1';
 const CLOCK_TOLERANCE_SECONDS = 30;
+// The header parameters signToken writes. Anything else, such as a key reference (jku, jwk,
+// x5u, x5c) that a future key lookup might be tempted to follow, is refused (RFC 8725 §3.10).
+const HEADER_PARAMETERS = new Set(['alg', 'typ', 'kid']);
 
 export interface TokenClaims {
   /** The account holder. */
@@ -69,6 +72,9 @@ export async function verifyToken(
       clockTolerance: CLOCK_TOLERANCE_SECONDS,
       currentDate: new Date(nowMs),
     });
+    if (Object.keys(protectedHeader).some((name) => !HEADER_PARAMETERS.has(name))) {
+      throw new TokenInvalidError('unexpected header parameter');
+    }
     if (protectedHeader.kid !== HMAC_KEY_ID) throw new TokenInvalidError('unknown key id');
     if (payload.typ !== kind) throw new TokenInvalidError('token kind mismatch');
     const { sub, jti, iat, exp, sid } = payload;

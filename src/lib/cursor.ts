@@ -23,7 +23,7 @@ export function encodeCursor(cursor: PageCursor): string {
 export function decodeCursor(text: string | undefined): PageCursor | null {
   if (text === undefined) return null;
   const bytes = base64ToBytes(text);
-  let parsed: unknown = null;
+  let parsed: unknown;
   try {
     parsed = bytes ? JSON.parse(utf8.decode(bytes)) : null;
   } catch {

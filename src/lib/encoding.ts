@@ -32,5 +32,6 @@ export function hexToBytes(hex: string): Uint8Array {
 
 export const utf8 = {
   encode: (text: string): Uint8Array => new TextEncoder().encode(text),
-  decode: (bytes: Uint8Array): string => new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes),
+  decode: (bytes: Uint8Array): string =>
+    new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes),
 };

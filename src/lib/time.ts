@@ -25,7 +25,9 @@ const DATE_PATTERN = /^(\d{4})-(\d{2})-(\d{2})$/;
  * Parses a YYYY-MM-DD calendar date strictly. `new Date('2023-02-30')` silently rolls over to
  * March, so the parts are checked against the date they produce.
  */
-export function parseCalendarDate(text: string): { year: number; month: number; day: number } | null {
+export function parseCalendarDate(
+  text: string,
+): { year: number; month: number; day: number } | null {
   const match = DATE_PATTERN.exec(text);
   if (!match) return null;
   const year = Number(match[1]);
@@ -50,7 +52,11 @@ export function addDays(date: string, days: number): string {
 
 /** Full years between a birth date and a day, both YYYY-MM-DD. */
 export function ageYears(birthDate: string, onDate: string): number {
-  const [birthYear, birthMonth, birthDay] = birthDate.split('-').map(Number) as [number, number, number];
+  const [birthYear, birthMonth, birthDay] = birthDate.split('-').map(Number) as [
+    number,
+    number,
+    number,
+  ];
   const [year, month, day] = onDate.split('-').map(Number) as [number, number, number];
   const hasHadBirthday = month > birthMonth || (month === birthMonth && day >= birthDay);
   return year - birthYear - (hasHadBirthday ? 0 : 1);

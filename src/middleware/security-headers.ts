@@ -16,4 +16,8 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
   c.res.headers.delete('X-Powered-By');
+  // The contract names the charset; Hono's JSON helper leaves it out.
+  if (c.res.headers.get('Content-Type') === 'application/json') {
+    c.res.headers.set('Content-Type', 'application/json; charset=utf-8');
+  }
 });

@@ -5,10 +5,18 @@ import { NotFoundError, ValidationError, type FieldIssue } from '../errors';
 
 /** Turns zod issues into the problem's `errors` list. The rejected input is never echoed. */
 export function toFieldIssues(issues: readonly z.core.$ZodIssue[]): FieldIssue[] {
-  return issues.map((issue) => ({
-    path: issue.path.map(String).join('.'),
-    message: issue.message,
-  }));
+  return issues.flatMap((issue) => {
+    const path = issue.path.map(String);
+    // A strict object reports all unknown members in one issue at the object's own path, which
+    // would leave `path` empty; one entry per member tells the client what to remove.
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({
+        path: [...path, key].join('.'),
+        message: 'Is not a field of this request.',
+      }));
+    }
+    return [{ path: path.join('.'), message: issue.message }];
+  });
 }
 
 type Target = keyof Pick<ValidationTargets, 'json' | 'query' | 'param'>;
@@ -23,6 +31,9 @@ export function validate<T extends Target, S extends z.ZodType>(target: T, schem
     if (result.success) return;
     if (target === 'param') throw new NotFoundError('No such resource.');
     const where = target === 'json' ? 'request body' : 'query string';
-    throw new ValidationError(`The ${where} failed validation.`, toFieldIssues(result.error.issues));
+    throw new ValidationError(
+      `The ${where} failed validation.`,
+      toFieldIssues(result.error.issues),
+    );
   });
 }

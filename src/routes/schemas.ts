@@ -8,16 +8,25 @@ import * as limits from '../lib/limits';
  * control, bidirectional-override and zero-width characters rather than silently dropping them.
  */
 
-// C0 and C1 controls (tab and newline are allowed only where a field says so), bidi
+// C0 and C1 controls (tab, CR and LF are allowed only where a field says so), bidi
 // embeddings, overrides and isolates, zero-width characters and the byte order mark.
-const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2066-\u2069\uFEFF]/;
+const UNSAFE_CHARACTERS = new RegExp(
+  '[' +
+    ['\\u0000-\\u0008', '\\u000B\\u000C', '\\u000E-\\u001F', '\\u007F-\\u009F'].join('') +
+    ['\\u200B-\\u200F', '\\u202A-\\u202E', '\\u2066-\\u2069', '\\uFEFF'].join('') +
+    ']',
+  'u',
+);
 const LINE_BREAKS = /[\t\n\r]/;
 
 export function text(options: { min: number; max: number; multiline?: boolean }) {
   return z
     .string()
     .trim()
-    .min(options.min, options.min === 1 ? 'Must not be empty.' : `Must be at least ${options.min} characters.`)
+    .min(
+      options.min,
+      options.min === 1 ? 'Must not be empty.' : `Must be at least ${options.min} characters.`,
+    )
     .max(options.max, `Must be at most ${options.max} characters.`)
     .refine((value) => !UNSAFE_CHARACTERS.test(value), 'Contains a control or invisible character.')
     .refine(
@@ -58,7 +67,13 @@ export const ssnSchema = z
   .regex(/^\d{3}-\d{2}-\d{4}$/, 'Must look like XXX-XX-XXXX.')
   .refine((value) => {
     const [area = '', group = '', serial = ''] = value.split('-');
-    return area !== '000' && area !== '666' && !area.startsWith('9') && group !== '00' && serial !== '0000';
+    return (
+      area !== '000' &&
+      area !== '666' &&
+      !area.startsWith('9') &&
+      group !== '00' &&
+      serial !== '0000'
+    );
   }, 'Is not a number the SSA issues.');
 
 export const calendarDateSchema = z
@@ -71,10 +86,9 @@ export const birthDateSchema = calendarDateSchema.refine(
   `Must not be before ${limits.BIRTH_DATE_MIN}.`,
 );
 
-export const uuidSchema = z.string().regex(
-  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
-  'Must be an id.',
-);
+export const uuidSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'Must be an id.');
 
 export const idParamSchema = z.object({ id: uuidSchema });
 

@@ -18,14 +18,24 @@ export interface TokenPair {
 
 async function issueTokens(
   deps: ServiceDeps,
-  input: { holderId: string; sessionId: string; refreshTokenId: string; sessionExpiresAtMs: number },
+  input: {
+    holderId: string;
+    sessionId: string;
+    refreshTokenId: string;
+    sessionExpiresAtMs: number;
+  },
 ): Promise<TokenPair> {
   const { accessTtlSeconds } = deps.config.jwt;
   // The refresh token never outlives the session's absolute end, however often it rotates.
   const refreshTtlSeconds = Math.floor((input.sessionExpiresAtMs - deps.nowMs) / 1000);
   const common = { holderId: input.holderId, sessionId: input.sessionId, nowMs: deps.nowMs };
   const [accessToken, refreshToken] = await Promise.all([
-    signToken(deps.config, { ...common, kind: 'access', tokenId: crypto.randomUUID(), ttlSeconds: accessTtlSeconds }),
+    signToken(deps.config, {
+      ...common,
+      kind: 'access',
+      tokenId: crypto.randomUUID(),
+      ttlSeconds: accessTtlSeconds,
+    }),
     signToken(deps.config, {
       ...common,
       kind: 'refresh',
@@ -81,7 +91,7 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string): P
     claims = await verifyToken(deps.config, 'refresh', refreshToken, deps.nowMs);
   } catch (error) {
     const reason = error instanceof TokenInvalidError ? error.message : 'verify_failed';
-    throw new AuthenticationError(REFRESH_REFUSED, { reason });
+    throw new AuthenticationError(REFRESH_REFUSED, { reason, isTokenError: true });
   }
 
   const now = toIso(deps.nowMs);
@@ -103,7 +113,10 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string): P
   const session = rotated[0];
   if (!session) {
     await revokeOnReuse(deps, { sessionId: claims.sid, holderId: claims.sub, tokenId: claims.jti });
-    throw new AuthenticationError(REFRESH_REFUSED, { reason: 'refresh_not_current' });
+    throw new AuthenticationError(REFRESH_REFUSED, {
+      reason: 'refresh_not_current',
+      isTokenError: true,
+    });
   }
   return issueTokens(deps, {
     holderId: claims.sub,
