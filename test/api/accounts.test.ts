@@ -21,7 +21,7 @@ async function deposit(customer: Customer, accountId: string, amount: string) {
 }
 
 describe('POST /accounts', () => {
-  it('opens an active account at zero with a 10-digit number and the bank routing number', async () => {
+  it('opens an active account at zero with a 10-digit number and our routing number', async () => {
     const customer = await newCustomer();
     const response = await api('POST', '/accounts', {
       token: customer.accessToken,
@@ -31,8 +31,16 @@ describe('POST /accounts', () => {
     expect(response.headers.get('Location')).toBe(`/api/v1/accounts/${response.body.id}`);
     expect(Object.keys(response.body).sort()).toEqual(
       [
-        'account_number', 'account_type', 'balance', 'created_at', 'currency', 'id', 'nickname',
-        'routing_number', 'status', 'updated_at',
+        'account_number',
+        'account_type',
+        'balance',
+        'created_at',
+        'currency',
+        'id',
+        'nickname',
+        'routing_number',
+        'status',
+        'updated_at',
       ].sort(),
     );
     expect(response.body).toMatchObject({
@@ -44,10 +52,12 @@ describe('POST /accounts', () => {
       routing_number: '123456789',
     });
     expect(response.body.account_number).toMatch(/^[1-9]\d{9}$/);
-    expect(response.body.id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(response.body.id).toMatch(
+      /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+    );
   });
 
-  it('accepts a nickname of exactly the maximum length and refuses one character more', async () => {
+  it('accepts a nickname at the maximum length and refuses one character more', async () => {
     const customer = await newCustomer();
     await openAccount(customer, { nickname: 'n'.repeat(NICKNAME_LENGTH_MAX) });
     const tooLong = await api('POST', '/accounts', {
@@ -237,7 +247,9 @@ describe('PATCH /accounts/:id', () => {
       body,
     });
     expectProblem(response, 422, 'validation-failed');
-    const row = await env.DB.prepare('SELECT balance_minor, account_number FROM accounts WHERE id = ?')
+    const row = await env.DB.prepare(
+      'SELECT balance_minor, account_number FROM accounts WHERE id = ?',
+    )
       .bind(account.id)
       .first();
     expect(row).toEqual({ balance_minor: 0, account_number: account.account_number });

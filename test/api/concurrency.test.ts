@@ -55,7 +55,7 @@ describe('concurrent money movement', () => {
     await expectLedgerInvariants();
   });
 
-  it('keeps the total constant across 200 random parallel transfers among 10 accounts', async () => {
+  it('keeps the total across 200 random parallel transfers among 10 accounts', async () => {
     const random = seededRandom(20261203);
     const owners = await Promise.all(Array.from({ length: 5 }, () => newCustomer()));
     const accounts: { owner: Customer; id: string; account_number: string }[] = [];
@@ -89,7 +89,8 @@ describe('concurrent money movement', () => {
     const ids = accounts.map((account) => account.id);
     const placeholders = ids.map(() => '?').join(',');
     const total = await env.DB.prepare(
-      `SELECT SUM(balance_minor) AS total, MIN(balance_minor) AS lowest FROM accounts WHERE id IN (${placeholders})`,
+      `SELECT SUM(balance_minor) AS total, MIN(balance_minor) AS lowest
+         FROM accounts WHERE id IN (${placeholders})`,
     )
       .bind(...ids)
       .first<{ total: number; lowest: number }>();

@@ -100,7 +100,11 @@ describe('POST /transactions/deposit', () => {
     const account = await openFunded(customer);
     const atMax = await api('POST', '/transactions/deposit', {
       token: customer.accessToken,
-      body: { account_id: account.id, amount: '1.00', description: 'd'.repeat(DESCRIPTION_LENGTH_MAX) },
+      body: {
+        account_id: account.id,
+        amount: '1.00',
+        description: 'd'.repeat(DESCRIPTION_LENGTH_MAX),
+      },
     });
     expect(atMax.status).toBe(201);
     const over = await api('POST', '/transactions/deposit', {
@@ -146,7 +150,11 @@ describe('POST /transactions/withdraw', () => {
       body: { account_id: account.id, amount: '40.00' },
     });
     expect(response.status).toBe(201);
-    expect(response.body).toMatchObject({ type: 'withdrawal', direction: 'debit', balance_after: '0.00' });
+    expect(response.body).toMatchObject({
+      type: 'withdrawal',
+      direction: 'debit',
+      balance_after: '0.00',
+    });
     await expectLedgerInvariants();
   });
 
@@ -207,7 +215,8 @@ describe('POST /transactions/transfer', () => {
     expect(await balanceOf(receiver, to.id)).toBe('20.00');
 
     const legs = await env.DB.prepare(
-      'SELECT account_id, direction, holder_id FROM transactions WHERE transfer_id = ? ORDER BY direction',
+      `SELECT account_id, direction, holder_id FROM transactions
+        WHERE transfer_id = ? ORDER BY direction`,
     )
       .bind(response.body.transfer_id)
       .all();
@@ -241,7 +250,10 @@ describe('POST /transactions/transfer', () => {
     const receiver = await newCustomer();
     const from = await openFunded(sender, '50.00');
     const to = await openFunded(receiver);
-    await api('PATCH', `/accounts/${to.id}`, { token: receiver.accessToken, body: { status: 'closed' } });
+    await api('PATCH', `/accounts/${to.id}`, {
+      token: receiver.accessToken,
+      body: { status: 'closed' },
+    });
     const response = await api('POST', '/transactions/transfer', {
       token: sender.accessToken,
       body: {
@@ -285,7 +297,8 @@ describe('POST /transactions/transfer', () => {
     expect(response.status).toBe(201);
     expect(response.body).toMatchObject({ status: 'pending', balance_after: '37.66' });
     const clearing = await env.DB.prepare(
-      "SELECT amount_minor FROM ledger_entries WHERE movement_id = ? AND ledger = 'outgoing_clearing'",
+      `SELECT amount_minor FROM ledger_entries
+        WHERE movement_id = ? AND ledger = 'outgoing_clearing'`,
     )
       .bind(response.body.transfer_id)
       .first();
