@@ -4,7 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const path = new URL('../.dev.vars', import.meta.url);
-const REQUIRED = ['JWT_SECRET', 'FIELD_ENCRYPTION_KEYS', 'FIELD_ENCRYPTION_CURRENT_KEY_ID', 'BLIND_INDEX_KEY'];
+const REQUIRED = [
+  'JWT_SECRET',
+  'FIELD_ENCRYPTION_KEYS',
+  'FIELD_ENCRYPTION_CURRENT_KEY_ID',
+  'BLIND_INDEX_KEY',
+];
 
 function randomKey() {
   return randomBytes(32).toString('base64url');

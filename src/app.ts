@@ -44,7 +44,8 @@ export function createApp(options: AppOptions = {}) {
 
   app.notFound((c) => {
     const allowed = allowedMethods(app.routes, c.req.path);
-    const error = allowed.length > 0 ? new MethodNotAllowedError(allowed) : new NotFoundError('No such route.');
+    const error =
+      allowed.length > 0 ? new MethodNotAllowedError(allowed) : new NotFoundError('No such route.');
     return problemResponse(error, c.get('requestId') ?? crypto.randomUUID());
   });
 

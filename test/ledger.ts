@@ -16,7 +16,9 @@ export async function expectLedgerInvariants(): Promise<void> {
     'SELECT movement_id FROM ledger_entries GROUP BY movement_id HAVING SUM(amount_minor) <> 0',
   ).all();
   expect(unbalanced.results).toEqual([]);
-  const total = await env.DB.prepare('SELECT COALESCE(SUM(amount_minor), 0) AS total FROM ledger_entries').first();
+  const total = await env.DB.prepare(
+    'SELECT COALESCE(SUM(amount_minor), 0) AS total FROM ledger_entries',
+  ).first();
   expect(total).toEqual({ total: 0 });
   const negative = await env.DB.prepare('SELECT id FROM accounts WHERE balance_minor < 0').all();
   expect(negative.results).toEqual([]);

@@ -5,7 +5,13 @@ import { CURRENCY } from '../lib/money';
 import { newId } from '../lib/ids';
 import { toIso } from '../lib/time';
 import type { Db } from './client';
-import { accounts, idempotencyKeys, ledgerEntries, transactions, type TransactionRow } from './schema';
+import {
+  accounts,
+  idempotencyKeys,
+  ledgerEntries,
+  transactions,
+  type TransactionRow,
+} from './schema';
 
 /**
  * Builds the one D1 batch that records a money movement. D1 runs a batch as one transaction,
@@ -46,14 +52,30 @@ export interface Movement {
 /** Which accounts a leg may touch: debits need an active account, credits any open one. */
 function legGuard(leg: AccountLeg): SQL | undefined {
   return leg.direction === 'debit'
-    ? and(eq(accounts.id, leg.accountId), eq(accounts.holderId, leg.holderId), eq(accounts.status, 'active'))
+    ? and(
+        eq(accounts.id, leg.accountId),
+        eq(accounts.holderId, leg.holderId),
+        eq(accounts.status, 'active'),
+      )
     : and(eq(accounts.id, leg.accountId), ne(accounts.status, 'closed'));
 }
 
-export function buildMovementBatch(db: Db, movement: Movement): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
-  assert(Number.isSafeInteger(movement.amountMinor) && movement.amountMinor > 0, 'amount is positive cents');
-  assert(movement.legs.length === 1 || movement.legs.length === 2, 'a movement has one or two legs');
-  assert((movement.legs.length === 1) === (movement.counterLedger !== null), 'one leg needs a counter ledger');
+export function buildMovementBatch(
+  db: Db,
+  movement: Movement,
+): [BatchItem<'sqlite'>, ...BatchItem<'sqlite'>[]] {
+  assert(
+    Number.isSafeInteger(movement.amountMinor) && movement.amountMinor > 0,
+    'amount is positive cents',
+  );
+  assert(
+    movement.legs.length === 1 || movement.legs.length === 2,
+    'a movement has one or two legs',
+  );
+  assert(
+    (movement.legs.length === 1) === (movement.counterLedger !== null),
+    'one leg needs a counter ledger',
+  );
   const now = toIso(movement.nowMs);
   const statements: BatchItem<'sqlite'>[] = [];
   const entryAmounts: number[] = [];
@@ -68,7 +90,10 @@ export function buildMovementBatch(db: Db, movement: Movement): [BatchItem<'sqli
     );
   }
   for (const leg of movement.legs) {
-    const balanceAfter = db.select({ balance: accounts.balanceMinor }).from(accounts).where(legGuard(leg));
+    const balanceAfter = db
+      .select({ balance: accounts.balanceMinor })
+      .from(accounts)
+      .where(legGuard(leg));
     statements.push(
       db.insert(transactions).values({
         id: leg.transactionId,
@@ -93,24 +118,44 @@ export function buildMovementBatch(db: Db, movement: Movement): [BatchItem<'sqli
   const entries = movement.legs.map((leg) => {
     const amountMinor = leg.direction === 'credit' ? movement.amountMinor : -movement.amountMinor;
     entryAmounts.push(amountMinor);
-    return entry(movement, { transactionId: leg.transactionId, ledger: 'customer', accountId: leg.accountId, amountMinor, now });
+    return entry(movement, {
+      transactionId: leg.transactionId,
+      ledger: 'customer',
+      accountId: leg.accountId,
+      amountMinor,
+      now,
+    });
   });
   const [firstLeg] = movement.legs;
   if (movement.counterLedger && firstLeg) {
     const amountMinor = -(entryAmounts[0] ?? 0);
     entryAmounts.push(amountMinor);
     entries.push(
-      entry(movement, { transactionId: firstLeg.transactionId, ledger: movement.counterLedger, accountId: null, amountMinor, now }),
+      entry(movement, {
+        transactionId: firstLeg.transactionId,
+        ledger: movement.counterLedger,
+        accountId: null,
+        amountMinor,
+        now,
+      }),
     );
   }
-  assert(entryAmounts.reduce((sum, amount) => sum + amount, 0) === 0, 'entries of a movement sum to zero');
+  assert(
+    entryAmounts.reduce((sum, amount) => sum + amount, 0) === 0,
+    'entries of a movement sum to zero',
+  );
   statements.push(db.insert(ledgerEntries).values(entries));
 
   if (movement.idempotency) {
     statements.push(
       db
         .update(idempotencyKeys)
-        .set({ state: 'completed', transactionId: firstLeg?.transactionId ?? null, responseStatus: 201, updatedAt: now })
+        .set({
+          state: 'completed',
+          transactionId: firstLeg?.transactionId ?? null,
+          responseStatus: 201,
+          updatedAt: now,
+        })
         .where(
           and(
             eq(idempotencyKeys.holderId, movement.idempotency.holderId),
@@ -127,7 +172,13 @@ export function buildMovementBatch(db: Db, movement: Movement): [BatchItem<'sqli
 
 function entry(
   movement: Movement,
-  input: { transactionId: string; ledger: Ledger; accountId: string | null; amountMinor: number; now: string },
+  input: {
+    transactionId: string;
+    ledger: Ledger;
+    accountId: string | null;
+    amountMinor: number;
+    now: string;
+  },
 ) {
   return {
     id: newId(movement.nowMs),

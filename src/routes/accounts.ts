@@ -45,7 +45,11 @@ accountsRoutes.get('/', validate('query', listAccountsQuerySchema), async (c) =>
 });
 
 accountsRoutes.get('/:id', validate('param', idParamSchema), async (c) => {
-  const row = await getOwnedAccount(serviceDeps(c), c.get('auth').holderId, c.req.valid('param').id);
+  const row = await getOwnedAccount(
+    serviceDeps(c),
+    c.get('auth').holderId,
+    c.req.valid('param').id,
+  );
   return c.json(toAccountView(row));
 });
 
@@ -56,7 +60,12 @@ accountsRoutes.patch(
   validate('json', updateAccountBodySchema),
   async (c) => {
     const deps = serviceDeps(c);
-    const row = await updateAccount(deps, c.get('auth').holderId, c.req.valid('param').id, c.req.valid('json'));
+    const row = await updateAccount(
+      deps,
+      c.get('auth').holderId,
+      c.req.valid('param').id,
+      c.req.valid('json'),
+    );
     return c.json(toAccountView(row));
   },
 );

@@ -103,7 +103,8 @@ export async function listAccounts(
   const hasMore = rows.length > page.limit;
   const pageRows = rows.slice(0, page.limit);
   const last = pageRows[pageRows.length - 1];
-  const nextCursor = hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
+  const nextCursor =
+    hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
   return { rows: pageRows, nextCursor };
 }
 
@@ -114,7 +115,11 @@ export interface AccountChanges {
 }
 
 function accountClosed(): BusinessRuleError {
-  return new BusinessRuleError('account-closed', 'Account closed', 'A closed account cannot change.');
+  return new BusinessRuleError(
+    'account-closed',
+    'Account closed',
+    'A closed account cannot change.',
+  );
 }
 
 /**

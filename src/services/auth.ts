@@ -1,6 +1,11 @@
 import { eq } from 'drizzle-orm';
 import { encryptField, blindIndex } from '../crypto/fields';
-import { DUMMY_PASSWORD_HASH, hashPassword, needsRehash, verifyPassword } from '../crypto/passwords';
+import {
+  DUMMY_PASSWORD_HASH,
+  hashPassword,
+  needsRehash,
+  verifyPassword,
+} from '../crypto/passwords';
 import { constraintFailure } from '../db/client';
 import { accountHolders } from '../db/schema';
 import { AuthenticationError, ValidationError } from '../errors';
@@ -21,7 +26,11 @@ export interface SignupInput {
 }
 
 /** Refuses a password the policy does not allow, naming the reason (NIST SP 800-63B). */
-export function assertPasswordAllowed(input: { password: string; email: string; path: string }): void {
+export function assertPasswordAllowed(input: {
+  password: string;
+  email: string;
+  path: string;
+}): void {
   const normalized = input.password.normalize('NFKC');
   if (normalized.trim().toLowerCase() === input.email) {
     throw new ValidationError('The request body failed validation.', [
@@ -89,7 +98,9 @@ export async function login(
   const isValid = verifyPassword(holder?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
   if (!holder || !isValid) {
     log('info', 'login_failed', { holderId: holder?.id });
-    throw new AuthenticationError(LOGIN_REFUSED, { reason: holder ? 'bad_password' : 'unknown_email' });
+    throw new AuthenticationError(LOGIN_REFUSED, {
+      reason: holder ? 'bad_password' : 'unknown_email',
+    });
   }
   if (needsRehash(holder.passwordHash)) {
     await deps.db

@@ -37,7 +37,10 @@ export function toHolderView(row: AccountHolderRow): HolderView {
 export function assertAdult(birthDate: string, nowMs: number): void {
   if (ageYears(birthDate, toDateString(nowMs)) < HOLDER_AGE_YEARS_MIN) {
     throw new ValidationError('The request body failed validation.', [
-      { path: 'date_of_birth', message: `Account holders must be at least ${HOLDER_AGE_YEARS_MIN}.` },
+      {
+        path: 'date_of_birth',
+        message: `Account holders must be at least ${HOLDER_AGE_YEARS_MIN}.`,
+      },
     ]);
   }
 }
@@ -51,7 +54,11 @@ export function alreadyRegistered(): ConflictError {
 }
 
 export async function getHolder(deps: ServiceDeps, holderId: string): Promise<AccountHolderRow> {
-  const row = await deps.db.select().from(accountHolders).where(eq(accountHolders.id, holderId)).get();
+  const row = await deps.db
+    .select()
+    .from(accountHolders)
+    .where(eq(accountHolders.id, holderId))
+    .get();
   if (!row) throw new NotFoundError('No such account holder.');
   return row;
 }

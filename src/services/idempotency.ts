@@ -20,12 +20,17 @@ export interface IdempotencyScope {
 }
 
 export type Claim =
-  | { kind: 'claimed' }
-  | { kind: 'replay'; status: number; body: unknown; contentType: string };
+  { kind: 'claimed' } | { kind: 'replay'; status: number; body: unknown; contentType: string };
 
 /** A stable fingerprint of the operation and its validated, normalized input. */
-export async function requestFingerprint(operation: string, input: Record<string, unknown>): Promise<string> {
-  const canonical = JSON.stringify([operation, Object.entries(input).sort(([a], [b]) => a.localeCompare(b))]);
+export async function requestFingerprint(
+  operation: string,
+  input: Record<string, unknown>,
+): Promise<string> {
+  const canonical = JSON.stringify([
+    operation,
+    Object.entries(input).sort(([a], [b]) => a.localeCompare(b)),
+  ]);
   const digest = await crypto.subtle.digest('SHA-256', utf8.encode(canonical));
   return bytesToHex(new Uint8Array(digest));
 }
@@ -97,15 +102,23 @@ async function replayOf(
 ): Promise<Claim> {
   const status = record.responseStatus ?? 201;
   if (record.responseBody !== null) {
-    const contentType = status >= 400 ? 'application/problem+json; charset=utf-8' : 'application/json';
+    const contentType =
+      status >= 400 ? 'application/problem+json; charset=utf-8' : 'application/json';
     return { kind: 'replay', status, body: JSON.parse(record.responseBody), contentType };
   }
   // The movement committed but its answer was not stored yet: rebuild it from the row.
   const row = record.transactionId
-    ? await deps.db.select().from(transactions).where(eq(transactions.id, record.transactionId)).get()
+    ? await deps.db
+        .select()
+        .from(transactions)
+        .where(eq(transactions.id, record.transactionId))
+        .get()
     : undefined;
   if (!row) {
-    throw new ConflictError('idempotency-key-in-flight', 'The first request with this key is still settling.');
+    throw new ConflictError(
+      'idempotency-key-in-flight',
+      'The first request with this key is still settling.',
+    );
   }
   return { kind: 'replay', status, body: toTransactionView(row), contentType: 'application/json' };
 }
@@ -124,11 +137,19 @@ export async function completeIdempotencyKey(
       responseBody: JSON.stringify(response.body),
       updatedAt: toIso(deps.nowMs),
     })
-    .where(and(eq(idempotencyKeys.holderId, scope.holderId), eq(idempotencyKeys.idempotencyKey, scope.key)));
+    .where(
+      and(
+        eq(idempotencyKeys.holderId, scope.holderId),
+        eq(idempotencyKeys.idempotencyKey, scope.key),
+      ),
+    );
 }
 
 /** Frees a claim whose request failed unexpectedly, so that a retry can run. */
-export async function releaseIdempotencyKey(deps: ServiceDeps, scope: IdempotencyScope): Promise<void> {
+export async function releaseIdempotencyKey(
+  deps: ServiceDeps,
+  scope: IdempotencyScope,
+): Promise<void> {
   await deps.db
     .delete(idempotencyKeys)
     .where(

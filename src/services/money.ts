@@ -57,7 +57,10 @@ async function withIdempotency(
   } catch (error) {
     if (error instanceof AppError && error.status < 500) {
       // A business refusal is an answer too: a retry with the same key gets the same one.
-      await completeIdempotencyKey(deps, scope, { status: error.status, body: toProblem(error, request.requestId) });
+      await completeIdempotencyKey(deps, scope, {
+        status: error.status,
+        body: toProblem(error, request.requestId),
+      });
     } else {
       await releaseIdempotencyKey(deps, scope);
     }
@@ -66,7 +69,11 @@ async function withIdempotency(
 }
 
 async function loadTransaction(deps: ServiceDeps, transactionId: string): Promise<TransactionView> {
-  const row = await deps.db.select().from(transactions).where(eq(transactions.id, transactionId)).get();
+  const row = await deps.db
+    .select()
+    .from(transactions)
+    .where(eq(transactions.id, transactionId))
+    .get();
   assert(row, 'a committed movement has its transaction row');
   return toTransactionView(row);
 }
@@ -78,7 +85,11 @@ function refusalError(code: DebitRefusal): AppError {
     case 'account_closed':
       return new BusinessRuleError('account-closed', 'Account closed', 'The account is closed.');
     case 'account_frozen':
-      return new BusinessRuleError('account-frozen', 'Account frozen', 'The account is frozen and takes no debits.');
+      return new BusinessRuleError(
+        'account-frozen',
+        'Account frozen',
+        'The account is frozen and takes no debits.',
+      );
     case 'insufficient_funds':
       return new BusinessRuleError(
         'insufficient-funds',
@@ -116,7 +127,10 @@ async function debitThroughLedger(deps: ServiceDeps, movement: Movement): Promis
     result = await deps.env.ACCOUNT_LEDGER.get(ledgerId).debit(movement);
   }
   if (!result.ok) throw refusalError(result.code);
-  log('info', 'money_debited', { accountId: debitLeg.accountId, transactionId: result.transactionId });
+  log('info', 'money_debited', {
+    accountId: debitLeg.accountId,
+    transactionId: result.transactionId,
+  });
   return loadTransaction(deps, result.transactionId);
 }
 
@@ -126,8 +140,15 @@ export interface DepositInput {
   description?: string | undefined;
 }
 
-export async function deposit(deps: ServiceDeps, request: MoneyRequest, input: DepositInput): Promise<MoneyResult> {
-  const fingerprint = { operation: 'deposit', input: { ...input, description: input.description ?? null } };
+export async function deposit(
+  deps: ServiceDeps,
+  request: MoneyRequest,
+  input: DepositInput,
+): Promise<MoneyResult> {
+  const fingerprint = {
+    operation: 'deposit',
+    input: { ...input, description: input.description ?? null },
+  };
   return withIdempotency(deps, request, fingerprint, async (idempotency) => {
     const account = await getOwnedAccount(deps, request.holderId, input.account_id);
     if (account.status === 'closed') throw refusalError('account_closed');
@@ -168,8 +189,15 @@ export async function deposit(deps: ServiceDeps, request: MoneyRequest, input: D
 
 export type WithdrawInput = DepositInput;
 
-export async function withdraw(deps: ServiceDeps, request: MoneyRequest, input: WithdrawInput): Promise<MoneyResult> {
-  const fingerprint = { operation: 'withdraw', input: { ...input, description: input.description ?? null } };
+export async function withdraw(
+  deps: ServiceDeps,
+  request: MoneyRequest,
+  input: WithdrawInput,
+): Promise<MoneyResult> {
+  const fingerprint = {
+    operation: 'withdraw',
+    input: { ...input, description: input.description ?? null },
+  };
   return withIdempotency(deps, request, fingerprint, (idempotency) =>
     debitThroughLedger(deps, {
       movementId: newId(deps.nowMs),
@@ -211,8 +239,15 @@ export function isValidRoutingNumber(routingNumber: string): boolean {
   return sum % 10 === 0;
 }
 
-export async function transfer(deps: ServiceDeps, request: MoneyRequest, input: TransferInput): Promise<MoneyResult> {
-  const fingerprint = { operation: 'transfer', input: { ...input, description: input.description ?? null } };
+export async function transfer(
+  deps: ServiceDeps,
+  request: MoneyRequest,
+  input: TransferInput,
+): Promise<MoneyResult> {
+  const fingerprint = {
+    operation: 'transfer',
+    input: { ...input, description: input.description ?? null },
+  };
   return withIdempotency(deps, request, fingerprint, async (idempotency) => {
     const source = await getOwnedAccount(deps, request.holderId, input.from_account_id);
     const isInternal = input.to_routing_number === ROUTING_NUMBER;
@@ -242,17 +277,27 @@ export async function transfer(deps: ServiceDeps, request: MoneyRequest, input: 
           'The routing number fails the ABA check digit.',
         );
       }
-      return debitThroughLedger(deps, { ...common, legs: [debitLeg], counterLedger: 'outgoing_clearing' });
+      return debitThroughLedger(deps, {
+        ...common,
+        legs: [debitLeg],
+        counterLedger: 'outgoing_clearing',
+      });
     }
 
     const destination = await deps.db
       .select({ id: accounts.id, holderId: accounts.holderId })
       .from(accounts)
-      .where(and(eq(accounts.accountNumber, input.to_account_number), ne(accounts.status, 'closed')))
+      .where(
+        and(eq(accounts.accountNumber, input.to_account_number), ne(accounts.status, 'closed')),
+      )
       .get();
     if (!destination) throw refusalError('destination_unavailable');
     if (destination.id === source.id) {
-      throw new BusinessRuleError('same-account', 'Same account', 'A transfer needs two different accounts.');
+      throw new BusinessRuleError(
+        'same-account',
+        'Same account',
+        'A transfer needs two different accounts.',
+      );
     }
     const creditLeg = {
       transactionId: newId(deps.nowMs),
@@ -263,6 +308,10 @@ export async function transfer(deps: ServiceDeps, request: MoneyRequest, input: 
       peerRoutingNumber: ROUTING_NUMBER,
       peerAccountNumber: source.accountNumber,
     };
-    return debitThroughLedger(deps, { ...common, legs: [debitLeg, creditLeg], counterLedger: null });
+    return debitThroughLedger(deps, {
+      ...common,
+      legs: [debitLeg, creditLeg],
+      counterLedger: null,
+    });
   });
 }

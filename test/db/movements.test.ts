@@ -157,7 +157,9 @@ describe('AccountLedger debit', () => {
 
 describe('schema', () => {
   it('refuses a negative balance in the database itself', async () => {
-    const table = await env.DB.prepare("SELECT sql FROM sqlite_master WHERE name = 'accounts'").first<{
+    const table = await env.DB.prepare(
+      "SELECT sql FROM sqlite_master WHERE name = 'accounts'",
+    ).first<{
       sql: string;
     }>();
     expect(table?.sql).toContain('CHECK (balance_minor >= 0)');
@@ -186,7 +188,11 @@ describe('schema', () => {
       const columns = await env.DB.prepare(`SELECT name, type, "notnull" FROM pragma_table_info(?)`)
         .bind(config.name)
         .all<{ name: string; type: string; notnull: number }>();
-      const expected = config.columns.map((column) => [column.name, column.getSQLType().toUpperCase(), column.notNull ? 1 : 0]);
+      const expected = config.columns.map((column) => [
+        column.name,
+        column.getSQLType().toUpperCase(),
+        column.notNull ? 1 : 0,
+      ]);
       const actual = columns.results.map((column) => [column.name, column.type, column.notnull]);
       expect(actual.sort()).toEqual(expected.sort());
     }
@@ -202,7 +208,11 @@ describe('schema', () => {
 });
 
 describe('source guards', () => {
-  const sources = import.meta.glob('../../src/**/*.ts', { query: '?raw', import: 'default', eager: true });
+  const sources = import.meta.glob('../../src/**/*.ts', {
+    query: '?raw',
+    import: 'default',
+    eager: true,
+  });
 
   it('never calls transaction() on a database handle: D1 refuses BEGIN', () => {
     const offenders = Object.entries(sources)
