@@ -5,6 +5,7 @@
 // runs every step and exits 1 at the end if any failed (later steps may then fail as a result).
 // Runs on Node 20+.
 import { randomBytes, randomInt } from 'node:crypto';
+import { Secret, TOTP } from 'otpauth';
 
 const args = process.argv.slice(2);
 const keepGoing = args.includes('--keep-going');
@@ -13,6 +14,7 @@ const origin = baseUrl.replace(/\/+$/, '');
 const API = `${origin}/api/v1`;
 const REQUEST_TIMEOUT_MS = 20_000;
 const BANK_ROUTING_NUMBER = '123456789';
+const TOTP_STEP_MS = 30_000;
 
 const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 let stepCount = 0;
@@ -167,6 +169,27 @@ function expectAccount(account, accountType) {
   check(account.status === 'active', `status ${account.status}`);
   expectMoney(account.balance, '0.00', 'new account balance');
   check(account.currency === 'USD', `currency ${account.currency}`);
+}
+
+/** The TOTP code an authenticator app would show at `timeMs` (RFC 6238: SHA-1, 6 digits, 30 s). */
+function totpCode(secretBase32, timeMs) {
+  const secret = Secret.fromBase32(secretBase32);
+  return TOTP.generate({ secret, algorithm: 'SHA1', digits: 6, period: 30, timestamp: timeMs });
+}
+
+function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+async function loginWithMfa(customer) {
+  const response = await call('POST', '/auth/login', {
+    body: { email: customer.email, password: customer.password },
+  });
+  expectStatus(response, 200);
+  check(response.body?.mfa_required === true, `no mfa_required in ${response.text.slice(0, 200)}`);
+  check(typeof response.body.mfa_token === 'string', 'no mfa_token');
+  check(response.body.access_token === undefined, 'tokens issued before the second factor');
+  return response.body.mfa_token;
 }
 
 async function balanceOf(token, accountId) {
@@ -526,6 +549,64 @@ await step('logout, then the revoked access token gets 401', async () => {
   expectProblem(after, 401);
   const challenge = after.headers.get('www-authenticate') ?? '';
   check(/^Bearer\b/.test(challenge), `WWW-Authenticate is "${challenge}"`);
+});
+
+await step('B enables TOTP MFA with a code; /me shows mfa_enabled', async () => {
+  const setup = await call('POST', '/auth/mfa/totp/setup', { token: state.tokenB });
+  expectStatus(setup, 200);
+  const { secret, otpauth_uri: uri } = setup.body ?? {};
+  check(/^[A-Z2-7]{32}$/.test(secret ?? ''), 'secret is not 32 base32 characters');
+  check(uri?.startsWith('otpauth://totp/Invisible%20Bank:'), 'otpauth_uri has the wrong prefix');
+  check(uri.includes(`secret=${secret}`), 'otpauth_uri does not carry the secret');
+  const enabledAtMs = Date.now();
+  const response = await call('POST', '/auth/mfa/totp/enable', {
+    token: state.tokenB,
+    body: { code: totpCode(secret, enabledAtMs) },
+  });
+  expectStatus(response, 200);
+  const codes = response.body?.recovery_codes ?? [];
+  check(codes.length === 10, `${codes.length} recovery codes`);
+  check(
+    codes.every((code) => /^[A-Z2-7]{5}-[A-Z2-7]{5}$/.test(code)),
+    'malformed recovery code',
+  );
+  const me = await call('GET', '/account-holders/me', { token: state.tokenB });
+  expectStatus(me, 200);
+  check(me.body.mfa_enabled === true, `mfa_enabled is ${me.body.mfa_enabled}`);
+  state.mfa = { secret, recoveryCodes: codes, usedStep: Math.floor(enabledAtMs / TOTP_STEP_MS) };
+});
+
+await step('B logs in with the password, then a TOTP code from the next step', async () => {
+  const mfaToken = await loginWithMfa(customerB);
+  // The code that enabled MFA is spent for the rest of its window; the next step's code is not.
+  const nextStepMs = (state.mfa.usedStep + 1) * TOTP_STEP_MS;
+  const waitMs = Math.max(0, nextStepMs - Date.now()) + 1000;
+  await sleep(waitMs);
+  const response = await call('POST', '/auth/mfa/verify', {
+    body: { mfa_token: mfaToken, code: totpCode(state.mfa.secret, Date.now()) },
+  });
+  expectStatus(response, 200);
+  const tokens = expectTokens(response);
+  const me = await call('GET', '/account-holders/me', { token: tokens.access_token });
+  expectStatus(me, 200);
+  const reused = await call('POST', '/auth/mfa/verify', {
+    body: { mfa_token: mfaToken, code: state.mfa.recoveryCodes[0] },
+  });
+  expectProblem(reused, 401);
+  return `waited ${Math.round(waitMs / 1000)} s for the next step`;
+});
+
+await step('a recovery code logs B in once; the same code again gets 401', async () => {
+  const code = state.mfa.recoveryCodes[0];
+  const first = await call('POST', '/auth/mfa/verify', {
+    body: { mfa_token: await loginWithMfa(customerB), code },
+  });
+  expectStatus(first, 200);
+  expectTokens(first);
+  const again = await call('POST', '/auth/mfa/verify', {
+    body: { mfa_token: await loginWithMfa(customerB), code },
+  });
+  expectProblem(again, 401);
 });
 
 await step('unknown route is a 404 problem', async () => {

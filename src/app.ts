@@ -10,7 +10,11 @@ import type { AppEnv } from './middleware/context';
 import { corsFromConfig } from './middleware/cors';
 import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
+import { benchRoutes } from './routes/bench';
+import { devRoutes } from './routes/dev';
 import { healthRoutes } from './routes/health';
+import { wellKnownRoutes } from './routes/well-known';
+import { isOutboxEnvironment } from './services/mailer';
 import { apiRoutes } from './routes';
 import { allowedMethods } from './routes/methods';
 import type { BlocklistStore } from './services/revocation';
@@ -40,7 +44,28 @@ export function createApp(options: AppOptions = {}) {
   app.use(corsFromConfig, limitBody);
 
   app.route('/', healthRoutes);
+  app.route('/', wellKnownRoutes);
   app.route('/api/v1', apiRoutes);
+
+  // The development outbox exists only in development and tests; elsewhere it is an unknown
+  // path, so a misconfigured production cannot leak mailed reset tokens through it.
+  app.use('/dev/*', async (c, next) => {
+    if (!isOutboxEnvironment(c.get('config').environment))
+      throw new NotFoundError('No such route.');
+    await next();
+  });
+  app.route('/dev', devRoutes);
+
+  // Benchmark-only routes (bench/run.mjs) answer only with BENCH_ROUTES 'true' outside
+  // production. Elsewhere every method on /bench/* gets the unknown-path 404, never a 405 that
+  // would tell the route exists.
+  app.use('/bench/*', async (c, next) => {
+    const isBenchEnabled =
+      c.env.BENCH_ROUTES === 'true' && c.get('config').environment !== 'production';
+    if (!isBenchEnabled) throw new NotFoundError('No such route.');
+    await next();
+  });
+  app.route('/', benchRoutes);
 
   app.notFound((c) => {
     const allowed = allowedMethods(app.routes, c.req.path);

@@ -2,6 +2,8 @@ import { createApp } from './app';
 import type { Env } from './env';
 
 export { AccountLedger } from './durable/account-ledger';
+export { AuditLog } from './durable/audit-log';
+export { LoginThrottle } from './durable/login-throttle';
 
 const app = createApp();
 

@@ -4,3 +4,9 @@ declare module '*.wasm' {
   const module: WebAssembly.Module;
   export default module;
 }
+
+// Wrangler and the vitest plugin load `.txt` imports as text modules.
+declare module '*.txt' {
+  const text: string;
+  export default text;
+}

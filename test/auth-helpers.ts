@@ -37,13 +37,15 @@ async function readResponse<T>(response: Response): Promise<ApiResponse<T> & { t
 
 /**
  * The app built with a fixed clock and called in-process with the test bindings, so that
- * ages, expiries and timestamps can be asserted exactly, whatever the time of day.
+ * ages, expiries and timestamps can be asserted exactly, whatever the time of day. Other
+ * bindings (a copy of env with other secrets) get a config of their own: it is cached per object.
  */
-export function clockedApp(startIso: string) {
+export function clockedApp(startIso: string, bindings: typeof env = env) {
   const clock = fixedClock(startIso);
   const app = createApp({ clock });
   async function call<T = any>(method: string, path: string, options: CallOptions = {}) {
-    const response = await app.request(`${BASE}${path}`, requestInit(method, options), env);
+    const url = path.startsWith('http') ? path : `${BASE}${path}`;
+    const response = await app.request(url, requestInit(method, options), bindings);
     return readResponse<T>(response);
   }
   return { clock, call };

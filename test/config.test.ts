@@ -1,6 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, getConfig, parseConfig } from '../src/config';
+import { ConfigError, getConfig, parseConfig, publicJwks } from '../src/config';
 import type { Env } from '../src/env';
+import {
+  ED25519_KEY_1,
+  ED25519_KEY_2,
+  ED25519_KEY_UNLISTED,
+  P256_KEY,
+  publicPart,
+  publishedJwk,
+  RSA_KEY,
+  signingKeyText,
+  verifyKeysText,
+  type TestJwk,
+} from './signing-keys';
 
 // base64 of the bytes 00 01 … 1f, of 1f 1e … 00, and of 31 and 33 bytes of 00 01 ….
 const KEY_ASCENDING = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
@@ -56,6 +68,8 @@ describe('parseConfig', () => {
       issuer: 'https://api.invisible-bank.test',
       audience: 'invisible-bank-api',
       secret: ascendingBytes(32),
+      signingKey: null,
+      verifyKeys: [],
       accessTtlSeconds: 900,
       refreshTtlSeconds: 604_800,
     });
@@ -84,7 +98,6 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    'JWT_SECRET',
     'BLIND_INDEX_KEY',
     'FIELD_ENCRYPTION_KEYS',
     'FIELD_ENCRYPTION_CURRENT_KEY_ID',
@@ -93,6 +106,12 @@ describe('parseConfig', () => {
   ])('names %s when it is not set', (name) => {
     expect(configErrorFor(envWith({ [name]: undefined }))).toBe(
       `Invalid configuration: ${name} is not set`,
+    );
+  });
+
+  it('names JWT_SECRET and JWT_SIGNING_KEY when neither is set', () => {
+    expect(configErrorFor(envWith({ JWT_SECRET: undefined }))).toBe(
+      'Invalid configuration: JWT_SECRET is not set, and neither is JWT_SIGNING_KEY',
     );
   });
 
@@ -191,6 +210,229 @@ describe('parseConfig', () => {
     expect(configErrorFor(envWith({ CORS_ORIGINS: origins }))).toBe(
       `CORS_ORIGINS entry "${entry}" is not an exact http(s) origin`,
     );
+  });
+});
+
+/** ED25519_KEY_1 as JWT_SIGNING_KEY text, with members replaced or, when undefined, removed. */
+function signingKeyWith(changes: Record<string, unknown>): string {
+  return signingKeyText({ ...ED25519_KEY_1, ...changes } as TestJwk);
+}
+
+describe('parseConfig with Ed25519 signing keys', () => {
+  it('parses JWT_SIGNING_KEY and JWT_VERIFY_KEYS into their JWKs', () => {
+    const config = parseConfig(
+      envWith({
+        JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_2),
+        JWT_VERIFY_KEYS: verifyKeysText(ED25519_KEY_1, ED25519_KEY_UNLISTED),
+      }),
+    );
+    expect(config.jwt.signingKey).toEqual(ED25519_KEY_2);
+    expect(config.jwt.verifyKeys).toEqual([
+      publicPart(ED25519_KEY_1),
+      publicPart(ED25519_KEY_UNLISTED),
+    ]);
+    expect(config.jwt.secret).toEqual(ascendingBytes(32));
+  });
+
+  it('accepts JWT_SIGNING_KEY without JWT_SECRET, leaving no HMAC secret', () => {
+    const config = parseConfig(
+      envWith({ JWT_SECRET: undefined, JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_1) }),
+    );
+    expect(config.jwt.secret).toBeNull();
+    expect(config.jwt.signingKey?.kid).toBe('test-ed-1');
+  });
+
+  it('keeps only kty, crv, kid, x and d of a key that has alg, use and key_ops', () => {
+    const text = signingKeyWith({ alg: 'EdDSA', use: 'sig', key_ops: ['sign'] });
+    expect(parseConfig(envWith({ JWT_SIGNING_KEY: text })).jwt.signingKey).toEqual(ED25519_KEY_1);
+  });
+
+  it('accepts a kid of 64 characters, the maximum', () => {
+    const kid = 'k'.repeat(64);
+    const config = parseConfig(envWith({ JWT_SIGNING_KEY: signingKeyWith({ kid }) }));
+    expect(config.jwt.signingKey?.kid).toBe(kid);
+  });
+
+  it('accepts keys copied from /.well-known/jwks.json as JWT_VERIFY_KEYS', () => {
+    const text = JSON.stringify([publishedJwk(ED25519_KEY_1)]);
+    const config = parseConfig(
+      envWith({ JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_2), JWT_VERIFY_KEYS: text }),
+    );
+    expect(config.jwt.verifyKeys).toEqual([publicPart(ED25519_KEY_1)]);
+  });
+
+  it('accepts JWT_VERIFY_KEYS without JWT_SIGNING_KEY, for a return to HS256', () => {
+    const config = parseConfig(envWith({ JWT_VERIFY_KEYS: verifyKeysText(ED25519_KEY_1) }));
+    expect(config.jwt.signingKey).toBeNull();
+    expect(config.jwt.verifyKeys).toEqual([publicPart(ED25519_KEY_1)]);
+  });
+
+  it('accepts an empty JWT_VERIFY_KEYS array and up to 8 retired keys', () => {
+    const eight = Array.from({ length: 8 }, (_, index) => ({ ...ED25519_KEY_1, kid: `r${index}` }));
+    const withEmpty = parseConfig(envWith({ JWT_VERIFY_KEYS: '[]' }));
+    const withEight = parseConfig(envWith({ JWT_VERIFY_KEYS: verifyKeysText(...eight) }));
+    expect(withEmpty.jwt.verifyKeys).toEqual([]);
+    expect(withEight.jwt.verifyKeys.map((key) => key.kid)).toEqual([
+      'r0',
+      'r1',
+      'r2',
+      'r3',
+      'r4',
+      'r5',
+      'r6',
+      'r7',
+    ]);
+  });
+
+  it('still refuses a JWT_SECRET under 32 bytes beside a signing key', () => {
+    const env = envWith({ JWT_SECRET: BYTES_31, JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_1) });
+    expect(configErrorFor(env)).toBe(
+      'Invalid configuration: JWT_SECRET must be base64 of at least 32 random bytes',
+    );
+  });
+
+  it.each([
+    ['text that is not JSON', 'not json'],
+    ['the empty string', ''],
+    ['a JSON array holding the key', `[${signingKeyText(ED25519_KEY_1)}]`],
+    ['JSON null', 'null'],
+  ])('refuses %s as JWT_SIGNING_KEY', (_name, text) => {
+    expect(configErrorFor(envWith({ JWT_SIGNING_KEY: text }))).toBe(
+      'Invalid configuration: JWT_SIGNING_KEY must be a JSON Web Key object',
+    );
+  });
+
+  it.each([
+    ['an RSA key', RSA_KEY],
+    ['a P-256 key', P256_KEY],
+    ['an X25519 key', { ...ED25519_KEY_1, crv: 'X25519' }],
+    ['an Ed448 key', { ...ED25519_KEY_1, crv: 'Ed448' }],
+    ['an Ed25519 key without kty', { ...ED25519_KEY_1, kty: undefined }],
+  ])('refuses %s as JWT_SIGNING_KEY, which must be Ed25519', (_name, jwk) => {
+    expect(configErrorFor(envWith({ JWT_SIGNING_KEY: signingKeyText(jwk as TestJwk) }))).toBe(
+      'Invalid configuration: JWT_SIGNING_KEY must be an Ed25519 key (kty "OKP", crv "Ed25519")',
+    );
+  });
+
+  it.each([
+    ['alg RS256', { alg: 'RS256' }, 'names an alg other than EdDSA'],
+    ['alg HS256', { alg: 'HS256' }, 'names an alg other than EdDSA'],
+    ['use enc', { use: 'enc' }, 'has a use other than "sig"'],
+    ['no kid', { kid: undefined }, 'needs a kid of 1 to 64 letters, digits, ".", "_" or "-"'],
+    ['an empty kid', { kid: '' }, 'needs a kid of 1 to 64 letters, digits, ".", "_" or "-"'],
+    [
+      'a 65-character kid',
+      { kid: 'k'.repeat(65) },
+      'needs a kid of 1 to 64 letters, digits, ".", "_" or "-"',
+    ],
+    [
+      'a kid with a space',
+      { kid: 'test ed' },
+      'needs a kid of 1 to 64 letters, digits, ".", "_" or "-"',
+    ],
+    ['a numeric kid', { kid: 1 }, 'needs a kid of 1 to 64 letters, digits, ".", "_" or "-"'],
+    ['the kid of JWT_SECRET', { kid: 'hs1' }, 'may not use kid "hs1", which names JWT_SECRET'],
+    ['no x', { x: undefined }, 'needs an "x" of 32 bytes in base64url'],
+    [
+      'an x of 31 bytes',
+      { x: ED25519_KEY_1.x.slice(0, 42) },
+      'needs an "x" of 32 bytes in base64url',
+    ],
+    ['a padded x', { x: `${ED25519_KEY_1.x}=` }, 'needs an "x" of 32 bytes in base64url'],
+    [
+      'a non-canonical x',
+      { x: `${ED25519_KEY_1.x.slice(0, 42)}R` },
+      'needs an "x" of 32 bytes in base64url',
+    ],
+    ['no d, a public key only', { d: undefined }, 'has no private part "d"'],
+    ['a d of 33 bytes', { d: `${ED25519_KEY_1.d}AA` }, 'needs a "d" of 32 bytes in base64url'],
+    [
+      'a d in standard base64',
+      { d: ED25519_KEY_1.d.replace('-', '+') },
+      'needs a "d" of 32 bytes in base64url',
+    ],
+  ])('refuses a JWT_SIGNING_KEY with %s', (_name, changes, problem) => {
+    expect(configErrorFor(envWith({ JWT_SIGNING_KEY: signingKeyWith(changes) }))).toBe(
+      `Invalid configuration: JWT_SIGNING_KEY ${problem}`,
+    );
+  });
+
+  it('refuses a JWT_SIGNING_KEY of 4097 characters, over the limit', () => {
+    const unpadded = signingKeyWith({ pad: '' });
+    const padded = signingKeyWith({ pad: 'p'.repeat(4097 - unpadded.length) });
+    expect(padded.length).toBe(4097);
+    expect(configErrorFor(envWith({ JWT_SIGNING_KEY: padded }))).toBe(
+      'Invalid configuration: JWT_SIGNING_KEY must be at most 4096 characters',
+    );
+  });
+
+  it.each([
+    ['text that is not JSON', 'not json'],
+    ['one key instead of an array', JSON.stringify(publicPart(ED25519_KEY_1))],
+    [
+      '9 keys',
+      verifyKeysText(
+        ...Array.from({ length: 9 }, (_, index) => ({ ...ED25519_KEY_1, kid: `r${index}` })),
+      ),
+    ],
+  ])('refuses %s as JWT_VERIFY_KEYS', (_name, text) => {
+    expect(configErrorFor(envWith({ JWT_VERIFY_KEYS: text }))).toBe(
+      'Invalid configuration: JWT_VERIFY_KEYS must be a JSON array of at most 8 public JWKs',
+    );
+  });
+
+  it.each([
+    [
+      'a private key',
+      [publicPart(ED25519_KEY_1), ED25519_KEY_2],
+      'entry 1 must hold public keys only, without "d"',
+    ],
+    [
+      'an RSA key',
+      [publicPart(RSA_KEY)],
+      'entry 0 must be an Ed25519 key (kty "OKP", crv "Ed25519")',
+    ],
+    [
+      'a key without kid',
+      [{ ...publicPart(ED25519_KEY_1), kid: undefined }],
+      'entry 0 needs a kid of 1 to 64 letters, digits, ".", "_" or "-"',
+    ],
+    [
+      'a repeated kid',
+      [publicPart(ED25519_KEY_1), { ...publicPart(ED25519_KEY_2), kid: 'test-ed-1' }],
+      'repeats kid "test-ed-1"',
+    ],
+  ])('refuses JWT_VERIFY_KEYS holding %s', (_name, keys, problem) => {
+    expect(configErrorFor(envWith({ JWT_VERIFY_KEYS: JSON.stringify(keys) }))).toBe(
+      `Invalid configuration: JWT_VERIFY_KEYS ${problem}`,
+    );
+  });
+
+  it('refuses JWT_VERIFY_KEYS holding another key under the kid of JWT_SIGNING_KEY', () => {
+    const env = envWith({
+      JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_1),
+      JWT_VERIFY_KEYS: verifyKeysText(ED25519_KEY_UNLISTED, { ...ED25519_KEY_2, kid: 'test-ed-1' }),
+    });
+    expect(configErrorFor(env)).toBe(
+      'JWT_VERIFY_KEYS holds another key under the kid of JWT_SIGNING_KEY',
+    );
+  });
+
+  it('drops the public half of JWT_SIGNING_KEY from JWT_VERIFY_KEYS, so it is listed once', () => {
+    const config = parseConfig(
+      envWith({
+        JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_2),
+        JWT_VERIFY_KEYS: verifyKeysText(ED25519_KEY_1, ED25519_KEY_2),
+      }),
+    );
+    expect(config.jwt.verifyKeys).toEqual([publicPart(ED25519_KEY_1)]);
+    expect(publicJwks(config)).toEqual([publishedJwk(ED25519_KEY_2), publishedJwk(ED25519_KEY_1)]);
+  });
+
+  it('never quotes key material in its message', () => {
+    const message = configErrorFor(envWith({ JWT_SIGNING_KEY: signingKeyWith({ use: 'enc' }) }));
+    expect(message).not.toContain(ED25519_KEY_1.d);
+    expect(message).not.toContain(ED25519_KEY_1.x);
   });
 });
 

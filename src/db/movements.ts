@@ -57,7 +57,11 @@ function legGuard(leg: AccountLeg): SQL | undefined {
         eq(accounts.holderId, leg.holderId),
         eq(accounts.status, 'active'),
       )
-    : and(eq(accounts.id, leg.accountId), ne(accounts.status, 'closed'));
+    : and(
+        eq(accounts.id, leg.accountId),
+        eq(accounts.holderId, leg.holderId),
+        ne(accounts.status, 'closed'),
+      );
 }
 
 export function buildMovementBatch(
@@ -95,23 +99,26 @@ export function buildMovementBatch(
       .from(accounts)
       .where(legGuard(leg));
     statements.push(
-      db.insert(transactions).values({
-        id: leg.transactionId,
-        accountId: leg.accountId,
-        holderId: leg.holderId,
-        type: movement.type,
-        direction: leg.direction,
-        amountMinor: movement.amountMinor,
-        currency: CURRENCY,
-        balanceAfterMinor: sql`(${balanceAfter})`,
-        status: leg.status,
-        transferId: movement.type === 'transfer' ? movement.movementId : null,
-        peerRoutingNumber: leg.peerRoutingNumber,
-        peerAccountNumber: leg.peerAccountNumber,
-        description: movement.description,
-        createdAt: now,
-        updatedAt: now,
-      }),
+      db
+        .insert(transactions)
+        .values({
+          id: leg.transactionId,
+          accountId: leg.accountId,
+          holderId: leg.holderId,
+          type: movement.type,
+          direction: leg.direction,
+          amountMinor: movement.amountMinor,
+          currency: CURRENCY,
+          balanceAfterMinor: sql`(${balanceAfter})`,
+          status: leg.status,
+          transferId: movement.type === 'transfer' ? movement.movementId : null,
+          peerRoutingNumber: leg.peerRoutingNumber,
+          peerAccountNumber: leg.peerAccountNumber,
+          description: movement.description,
+          createdAt: now,
+          updatedAt: now,
+        })
+        .returning(),
     );
   }
 
@@ -190,4 +197,16 @@ function entry(
     createdAt: input.now,
     updatedAt: input.now,
   };
+}
+
+/**
+ * The first leg's transaction row, as the batch wrote it (its INSERT ... RETURNING follows
+ * one UPDATE per leg), so the caller needs no second read.
+ */
+export function firstLegRow(movement: Movement, results: readonly unknown[]): TransactionRow {
+  const rows = results[movement.legs.length] as TransactionRow[] | undefined;
+  const row = rows?.[0];
+  assert(row !== undefined, 'the batch returns the first leg');
+  assert(row.id === movement.legs[0]?.transactionId, 'the returned row is the first leg');
+  return row;
 }

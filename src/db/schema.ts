@@ -109,3 +109,63 @@ export type AccountRow = typeof accounts.$inferSelect;
 export type TransactionRow = typeof transactions.$inferSelect;
 export type CardRow = typeof cards.$inferSelect;
 export type IdempotencyRow = typeof idempotencyKeys.$inferSelect;
+
+export const auditEvents = sqliteTable('audit_events', {
+  seq: integer('seq').primaryKey(),
+  id: text('id').notNull(),
+  holderId: text('holder_id'),
+  sessionId: text('session_id'),
+  subjectId: text('subject_id'),
+  type: text('type').notNull(),
+  outcome: text('outcome', { enum: ['success', 'failure'] }).notNull(),
+  ip: text('ip'),
+  prevHash: text('prev_hash').notNull(),
+  hash: text('hash').notNull(),
+  ...timestamps,
+});
+
+export const passwordResetTokens = sqliteTable('password_reset_tokens', {
+  id: text('id').primaryKey(),
+  holderId: text('holder_id').notNull(),
+  tokenHash: text('token_hash').notNull(),
+  expiresAt: text('expires_at').notNull(),
+  usedAt: text('used_at'),
+  ...timestamps,
+});
+
+export const devOutbox = sqliteTable('dev_outbox', {
+  id: text('id').primaryKey(),
+  recipient: text('recipient').notNull(),
+  subject: text('subject').notNull(),
+  body: text('body').notNull(),
+  ...timestamps,
+});
+
+export type AuditEventRow = typeof auditEvents.$inferSelect;
+
+/** A holder's TOTP factor (migrations/0003_mfa.sql); `accountHolders.mfaEnabled` is the switch. */
+export const mfaFactors = sqliteTable('mfa_factors', {
+  holderId: text('holder_id').primaryKey(),
+  secretCiphertext: text('secret_ciphertext'),
+  unconfirmedSecretCiphertext: text('unconfirmed_secret_ciphertext'),
+  lastStep: integer('last_step').notNull().default(0),
+  ...timestamps,
+});
+
+export const mfaRecoveryCodes = sqliteTable('mfa_recovery_codes', {
+  id: text('id').primaryKey(),
+  holderId: text('holder_id').notNull(),
+  codeHash: text('code_hash').notNull(),
+  usedAt: text('used_at'),
+  ...timestamps,
+});
+
+export const mfaChallenges = sqliteTable('mfa_challenges', {
+  id: text('id').primaryKey(),
+  holderId: text('holder_id').notNull(),
+  tokenHash: text('token_hash').notNull(),
+  attempts: integer('attempts').notNull().default(0),
+  expiresAt: text('expires_at').notNull(),
+  usedAt: text('used_at'),
+  ...timestamps,
+});

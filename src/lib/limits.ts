@@ -41,3 +41,18 @@ export const NUMBER_DRAW_ATTEMPTS_MAX = 5;
 
 /** KV refuses an expirationTtl under 60 seconds. */
 export const KV_TTL_SECONDS_MIN = 60;
+
+/** Failed logins for one email within the window that lock it. */
+export const LOGIN_FAILURES_MAX = 5;
+export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
+export const LOGIN_LOCKOUT_SECONDS = 15 * 60;
+
+export const PASSWORD_RESET_TOKEN_BYTES = 32;
+export const PASSWORD_RESET_TTL_SECONDS = 15 * 60;
+
+/** Live sessions listed at most; a holder with more sees the newest. */
+export const LIVE_SESSIONS_LISTED_MAX = 100;
+
+/** JWT_SIGNING_KEY and JWT_VERIFY_KEYS: JSON text length, and retired keys kept at once. */
+export const JWT_KEYS_JSON_LENGTH_MAX = 4096;
+export const JWT_VERIFY_KEYS_MAX = 8;

@@ -4,10 +4,37 @@ import { TokenInvalidError, verifyToken } from '../crypto/tokens';
 import { getDb } from '../db/client';
 import { AuthenticationError } from '../errors';
 import { TOKEN_LENGTH_MAX } from '../lib/limits';
+import { log } from '../lib/log';
 import type { ServiceDeps } from '../services/deps';
 import { isBlocked } from '../services/revocation';
 import { isSessionLive } from '../services/sessions';
 import type { AppEnv } from './context';
+
+const IP_PATTERN = /^[0-9A-Fa-f:.]{2,45}$/;
+
+/**
+ * The client's IP as Cloudflare saw it. X-Forwarded-For and X-Real-IP are set by clients and
+ * are never read; a missing or malformed CF-Connecting-IP is null.
+ */
+export function clientIp(c: Context<AppEnv>): string | null {
+  const ip = c.req.header('CF-Connecting-IP');
+  return ip !== undefined && IP_PATTERN.test(ip) ? ip : null;
+}
+
+/** Hands work to waitUntil; a request built by hand (tests) has no execution context. */
+function deferWork(c: Context<AppEnv>, work: Promise<unknown>): void {
+  const logged = work.catch((error: unknown) => {
+    log('error', 'deferred_work_failed', {
+      requestId: c.get('requestId'),
+      errorType: error instanceof Error ? error.name : 'unknown',
+    });
+  });
+  try {
+    c.executionCtx.waitUntil(logged);
+  } catch {
+    // No execution context: the promise still runs to completion in this isolate.
+  }
+}
 
 /** The dependencies a service call needs, built from the request context. */
 export function serviceDeps(c: Context<AppEnv>): ServiceDeps {
@@ -17,6 +44,8 @@ export function serviceDeps(c: Context<AppEnv>): ServiceDeps {
     config: c.get('config'),
     blocklist: c.get('blocklist'),
     nowMs: c.get('clock').nowMs(),
+    clientIp: clientIp(c),
+    defer: (work) => deferWork(c, work),
   };
 }
 
@@ -30,38 +59,55 @@ function tokenRefused(reason: string): AuthenticationError {
 }
 
 /**
- * Requires a valid access token in `Authorization: Bearer` (never a query parameter or
- * cookie), not blocked in KV. Every failure gets the same answer; the reason is only logged.
+ * Builds the authentication middleware. It requires a valid access token in
+ * `Authorization: Bearer` (never a query parameter or cookie) that KV does not list as
+ * revoked. With `isLiveSessionRequired` it also reads the session row in D1, at the same
+ * time as KV: KV may say "not revoked" for a minute after a logout elsewhere, D1 never does.
+ * Every failure gets the same answer; the reason is only logged.
  */
-export const requireAuth = createMiddleware<AppEnv>(async (c, next) => {
-  const header = c.req.header('Authorization');
-  if (header === undefined) throw tokenRefused('missing_token');
-  const match = header.length <= TOKEN_LENGTH_MAX + 7 ? BEARER_PATTERN.exec(header) : null;
-  if (!match?.[1]) throw tokenRefused('malformed_authorization');
+function authenticate(options: { isLiveSessionRequired: boolean }) {
+  return createMiddleware<AppEnv>(async (c, next) => {
+    const header = c.req.header('Authorization');
+    if (header === undefined) throw tokenRefused('missing_token');
+    const match = header.length <= TOKEN_LENGTH_MAX + 7 ? BEARER_PATTERN.exec(header) : null;
+    if (!match?.[1]) throw tokenRefused('malformed_authorization');
 
-  const deps = serviceDeps(c);
-  let claims;
-  try {
-    claims = await verifyToken(deps.config, 'access', match[1], deps.nowMs);
-  } catch (error) {
-    throw tokenRefused(error instanceof TokenInvalidError ? error.message : 'verify_failed');
-  }
-  if (await isBlocked(deps.blocklist, { tokenId: claims.jti, sessionId: claims.sid })) {
-    throw tokenRefused('revoked_in_kv');
-  }
-  c.set('auth', {
-    holderId: claims.sub,
-    sessionId: claims.sid,
-    tokenId: claims.jti,
-    expiresAtSeconds: claims.exp,
+    const deps = serviceDeps(c);
+    let claims;
+    try {
+      claims = await verifyToken(deps.config, 'access', match[1], deps.nowMs);
+    } catch (error) {
+      // Only a refused token is the client's fault; a key that fails to load is ours (500).
+      if (!(error instanceof TokenInvalidError)) throw error;
+      throw tokenRefused(error.message);
+    }
+
+    const session = { sessionId: claims.sid, holderId: claims.sub };
+    const [isRevokedInKv, isLive] = await Promise.all([
+      isBlocked(deps.blocklist, { tokenId: claims.jti, sessionId: claims.sid }),
+      options.isLiveSessionRequired ? isSessionLive(deps, session) : Promise.resolve(true),
+    ]);
+    if (isRevokedInKv) throw tokenRefused('revoked_in_kv');
+    if (!isLive) throw tokenRefused('session_not_live');
+    c.set('auth', {
+      holderId: claims.sub,
+      sessionId: claims.sid,
+      tokenId: claims.jti,
+      expiresAtSeconds: claims.exp,
+    });
+    await next();
   });
-  await next();
-});
+}
+
+/** Authentication for reads and most routes: a valid token that KV does not list as revoked. */
+export const requireAuth = authenticate({ isLiveSessionRequired: false });
+
+/** Authentication for routes that move money or change credentials: KV and D1 both agree. */
+export const requireLiveAuth = authenticate({ isLiveSessionRequired: true });
 
 /**
- * For routes that move money: the session must also be live in D1. KV may still say "not
- * revoked" for a minute after a logout elsewhere; D1 is strongly consistent, so a revoked
- * session can never move money.
+ * The D1 session check on its own, for a route already behind requireAuth. Prefer
+ * requireLiveAuth, which runs both checks at once.
  */
 export const requireLiveSession = createMiddleware<AppEnv>(async (c, next) => {
   const auth = c.get('auth');

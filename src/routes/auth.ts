@@ -1,16 +1,20 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireAuth, serviceDeps } from '../middleware/auth';
+import { NotFoundError } from '../errors';
+import { requireAuth, requireLiveSession, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
 import { MAILING_ADDRESS_LENGTH_MAX, NAME_LENGTH_MAX, TOKEN_LENGTH_MAX } from '../lib/limits';
 import { login, signup } from '../services/auth';
 import { blockToken } from '../services/revocation';
-import { endSession, refreshSession } from '../services/sessions';
+import { recordAuditEvent } from '../services/audit';
+import { changePassword, requestPasswordReset, resetPassword } from '../services/credentials';
+import { endSession, listLiveSessions, refreshSession } from '../services/sessions';
 import {
   birthDateSchema,
   emailSchema,
+  idParamSchema,
   passwordAttemptSchema,
   passwordSchema,
   ssnSchema,
@@ -45,8 +49,9 @@ authRoutes.post('/signup', requireJsonBody, validate('json', signupBodySchema), 
 
 authRoutes.post('/login', requireJsonBody, validate('json', loginBodySchema), async (c) => {
   const body = c.req.valid('json');
-  const tokens = await login(serviceDeps(c), { ...body, userAgent: c.req.header('User-Agent') });
-  return c.json(tokens, 200);
+  // Tokens, or an MFA challenge when the holder has MFA on.
+  const result = await login(serviceDeps(c), { ...body, userAgent: c.req.header('User-Agent') });
+  return c.json(result, 200);
 });
 
 authRoutes.post('/refresh', requireJsonBody, validate('json', refreshBodySchema), async (c) => {
@@ -65,5 +70,92 @@ authRoutes.post('/logout', requireAuth, async (c) => {
     }),
     endSession(deps, { sessionId: auth.sessionId, holderId: auth.holderId, reason: 'logout' }),
   ]);
+  await recordAuditEvent(deps, {
+    type: 'logout',
+    outcome: 'success',
+    holderId: auth.holderId,
+    sessionId: auth.sessionId,
+  });
+  return c.body(null, 204);
+});
+
+export const changePasswordBodySchema = z.strictObject({
+  current_password: passwordAttemptSchema,
+  new_password: passwordSchema,
+});
+
+export const forgotPasswordBodySchema = z.strictObject({ email: emailSchema });
+
+export const resetPasswordBodySchema = z.strictObject({
+  token: z.string().min(1).max(TOKEN_LENGTH_MAX),
+  new_password: passwordSchema,
+});
+
+authRoutes.post(
+  '/password/change',
+  requireAuth,
+  requireLiveSession,
+  requireJsonBody,
+  validate('json', changePasswordBodySchema),
+  async (c) => {
+    const body = c.req.valid('json');
+    const auth = c.get('auth');
+    await changePassword(serviceDeps(c), {
+      holderId: auth.holderId,
+      sessionId: auth.sessionId,
+      currentPassword: body.current_password,
+      newPassword: body.new_password,
+    });
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.post(
+  '/password/forgot',
+  requireJsonBody,
+  validate('json', forgotPasswordBodySchema),
+  async (c) => {
+    await requestPasswordReset(serviceDeps(c), c.req.valid('json').email);
+    return c.body(null, 202);
+  },
+);
+
+authRoutes.post(
+  '/password/reset',
+  requireJsonBody,
+  validate('json', resetPasswordBodySchema),
+  async (c) => {
+    const body = c.req.valid('json');
+    await resetPassword(serviceDeps(c), { token: body.token, newPassword: body.new_password });
+    return c.body(null, 204);
+  },
+);
+
+authRoutes.get('/sessions', requireAuth, async (c) => {
+  const auth = c.get('auth');
+  const sessions = await listLiveSessions(serviceDeps(c), {
+    holderId: auth.holderId,
+    currentSessionId: auth.sessionId,
+  });
+  return c.json({ data: sessions, next_cursor: null });
+});
+
+authRoutes.delete('/sessions/:id', requireAuth, validate('param', idParamSchema), async (c) => {
+  const deps = serviceDeps(c);
+  const auth = c.get('auth');
+  const sessionId = c.req.valid('param').id;
+  const ended = await endSession(deps, {
+    sessionId,
+    holderId: auth.holderId,
+    reason: 'ended_by_holder',
+  });
+  if (!ended) throw new NotFoundError('No such session.');
+  await recordAuditEvent(deps, {
+    type: 'session_ended',
+    outcome: 'success',
+    holderId: auth.holderId,
+    sessionId: auth.sessionId,
+    subjectId: sessionId,
+  });
   return c.body(null, 204);
 });

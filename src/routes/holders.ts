@@ -4,9 +4,16 @@ import { requireAuth, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
-import { MAILING_ADDRESS_LENGTH_MAX, NAME_LENGTH_MAX } from '../lib/limits';
+import { MAILING_ADDRESS_LENGTH_MAX, NAME_LENGTH_MAX, PAGE_SIZE_DEFAULT } from '../lib/limits';
+import { listAuditEvents, toAuditEventView } from '../services/audit';
 import { getHolder, toHolderView, updateHolder } from '../services/holders';
-import { birthDateSchema, emailSchema, passwordAttemptSchema, text } from './schemas';
+import {
+  birthDateSchema,
+  emailSchema,
+  pageQuerySchema,
+  passwordAttemptSchema,
+  text,
+} from './schemas';
 
 export const updateHolderBodySchema = z
   .strictObject({
@@ -33,4 +40,15 @@ holdersRoutes.get('/me', async (c) => {
 holdersRoutes.patch('/me', requireJsonBody, validate('json', updateHolderBodySchema), async (c) => {
   const holder = await updateHolder(serviceDeps(c), c.get('auth').holderId, c.req.valid('json'));
   return c.json(toHolderView(holder));
+});
+
+export const auditEventsQuerySchema = z.strictObject(pageQuerySchema);
+
+holdersRoutes.get('/me/audit-events', validate('query', auditEventsQuerySchema), async (c) => {
+  const query = c.req.valid('query');
+  const page = await listAuditEvents(serviceDeps(c), c.get('auth').holderId, {
+    limit: query.limit ?? PAGE_SIZE_DEFAULT,
+    cursor: query.cursor,
+  });
+  return c.json({ data: page.rows.map(toAuditEventView), next_cursor: page.nextCursor });
 });

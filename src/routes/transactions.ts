@@ -1,7 +1,7 @@
 import { Hono, type Context } from 'hono';
 import { z } from 'zod';
 import { BadRequestError, MethodNotAllowedError } from '../errors';
-import { requireAuth, requireLiveSession, serviceDeps } from '../middleware/auth';
+import { requireAuth, requireLiveAuth, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
@@ -56,7 +56,13 @@ function moneyRequest(c: Context<AppEnv>): MoneyRequest {
       'The Idempotency-Key header must be 1 to 255 visible ASCII characters.',
     );
   }
-  return { holderId: c.get('auth').holderId, requestId: c.get('requestId'), idempotencyKey: key };
+  const auth = c.get('auth');
+  return {
+    holderId: auth.holderId,
+    sessionId: auth.sessionId,
+    requestId: c.get('requestId'),
+    idempotencyKey: key,
+  };
 }
 
 function moneyResponse(result: MoneyResult): Response {
@@ -67,11 +73,9 @@ function moneyResponse(result: MoneyResult): Response {
 
 export const transactionsRoutes = new Hono<AppEnv>();
 
-transactionsRoutes.use(requireAuth);
-
 transactionsRoutes.post(
   '/deposit',
-  requireLiveSession,
+  requireLiveAuth,
   requireJsonBody,
   validate('json', depositBodySchema),
   async (c) => moneyResponse(await deposit(serviceDeps(c), moneyRequest(c), c.req.valid('json'))),
@@ -79,7 +83,7 @@ transactionsRoutes.post(
 
 transactionsRoutes.post(
   '/withdraw',
-  requireLiveSession,
+  requireLiveAuth,
   requireJsonBody,
   validate('json', withdrawBodySchema),
   async (c) => moneyResponse(await withdraw(serviceDeps(c), moneyRequest(c), c.req.valid('json'))),
@@ -87,7 +91,7 @@ transactionsRoutes.post(
 
 transactionsRoutes.post(
   '/transfer',
-  requireLiveSession,
+  requireLiveAuth,
   requireJsonBody,
   validate('json', transferBodySchema),
   async (c) => moneyResponse(await transfer(serviceDeps(c), moneyRequest(c), c.req.valid('json'))),
@@ -131,27 +135,33 @@ export const listTransactionsQuerySchema = z
 /** The money routes take POST only; without this a GET would read their name as an id. */
 const POST_ONLY_PATHS = new Set(['deposit', 'withdraw', 'transfer']);
 
-transactionsRoutes.get('/', validate('query', listTransactionsQuerySchema), async (c) => {
-  const query = c.req.valid('query');
-  const filters = {
-    accountId: query.account_id,
-    type: query.type,
-    direction: query.direction,
-    minAmountMinor: query.min_amount,
-    maxAmountMinor: query.max_amount,
-    fromDate: query.from,
-    toDate: query.to,
-    searchWords: query.q,
-  };
-  const page = await listTransactions(serviceDeps(c), c.get('auth').holderId, filters, {
-    limit: query.limit ?? PAGE_SIZE_DEFAULT,
-    cursor: query.cursor,
-  });
-  return c.json({ data: page.rows.map(toTransactionView), next_cursor: page.nextCursor });
-});
+transactionsRoutes.get(
+  '/',
+  requireAuth,
+  validate('query', listTransactionsQuerySchema),
+  async (c) => {
+    const query = c.req.valid('query');
+    const filters = {
+      accountId: query.account_id,
+      type: query.type,
+      direction: query.direction,
+      minAmountMinor: query.min_amount,
+      maxAmountMinor: query.max_amount,
+      fromDate: query.from,
+      toDate: query.to,
+      searchWords: query.q,
+    };
+    const page = await listTransactions(serviceDeps(c), c.get('auth').holderId, filters, {
+      limit: query.limit ?? PAGE_SIZE_DEFAULT,
+      cursor: query.cursor,
+    });
+    return c.json({ data: page.rows.map(toTransactionView), next_cursor: page.nextCursor });
+  },
+);
 
 transactionsRoutes.get(
   '/:id',
+  requireAuth,
   async (c, next) => {
     if (POST_ONLY_PATHS.has(c.req.param('id'))) throw new MethodNotAllowedError(['POST']);
     await next();

@@ -8,12 +8,15 @@ import {
 } from '../crypto/passwords';
 import { constraintFailure } from '../db/client';
 import { accountHolders } from '../db/schema';
-import { AuthenticationError, ValidationError } from '../errors';
+import { AuthenticationError, TooManyRequestsError } from '../errors';
+import { recordAuditEvent } from './audit';
 import { newId } from '../lib/ids';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import type { ServiceDeps } from './deps';
 import { alreadyRegistered, assertAdult } from './holders';
+import { issueMfaChallenge, type MfaChallenge } from './mfa-login';
+import { assertPasswordAllowed } from './password-policy';
 import { startSession, type TokenPair } from './sessions';
 
 export interface SignupInput {
@@ -23,20 +26,6 @@ export interface SignupInput {
   ssn: string;
   date_of_birth: string;
   mailing_address: string;
-}
-
-/** Refuses a password the policy does not allow, naming the reason (NIST SP 800-63B). */
-export function assertPasswordAllowed(input: {
-  password: string;
-  email: string;
-  path: string;
-}): void {
-  const normalized = input.password.normalize('NFKC');
-  if (normalized.trim().toLowerCase() === input.email) {
-    throw new ValidationError('The request body failed validation.', [
-      { path: input.path, message: 'Must not be the email address.' },
-    ]);
-  }
 }
 
 export const SSN_INDEX_PURPOSE = 'ssn';
@@ -77,37 +66,92 @@ export async function signup(
     throw error;
   }
   log('info', 'holder_signed_up', { holderId });
-  return startSession(deps, { holderId, userAgent: input.userAgent });
+  const tokens = await startSession(deps, { holderId, userAgent: input.userAgent });
+  await recordAuditEvent(deps, {
+    type: 'signup',
+    outcome: 'success',
+    holderId,
+    sessionId: tokens.sessionId,
+  });
+  return tokens.pair;
 }
 
 const LOGIN_REFUSED = 'The email or password is wrong.';
+export const LOGIN_THROTTLE_PURPOSE = 'login-email';
+
+/** The failed-login counter for an email, keyed by a keyed hash so the id reveals nothing. */
+async function loginThrottleFor(deps: ServiceDeps, email: string) {
+  const key = await blindIndex(deps.config.blindIndexKey, LOGIN_THROTTLE_PURPOSE, email);
+  return deps.env.LOGIN_THROTTLE.get(deps.env.LOGIN_THROTTLE.idFromName(key));
+}
+
+function lockedOut(retryAfterSeconds: number): TooManyRequestsError {
+  return new TooManyRequestsError(
+    'Too many failed logins for this email. Try again later.',
+    retryAfterSeconds,
+  );
+}
 
 /**
  * Checks an email and password and opens a session. An unknown email still costs one Argon2
- * verification, against a dummy hash, so the answer and its timing match a wrong password.
+ * verification, against a dummy hash, and counts toward the same lockout, so neither the
+ * answer, its timing nor the lockout tells whether the email is registered. A holder with MFA
+ * on gets an MFA challenge instead of tokens, to complete with POST /auth/mfa/verify.
  */
 export async function login(
   deps: ServiceDeps,
   input: { email: string; password: string; userAgent: string | undefined },
-): Promise<TokenPair> {
-  const holder = await deps.db
-    .select({ id: accountHolders.id, passwordHash: accountHolders.passwordHash })
-    .from(accountHolders)
-    .where(eq(accountHolders.email, input.email))
-    .get();
+): Promise<TokenPair | MfaChallenge> {
+  const [holder, throttle] = await Promise.all([
+    deps.db
+      .select({
+        id: accountHolders.id,
+        passwordHash: accountHolders.passwordHash,
+        mfaEnabled: accountHolders.mfaEnabled,
+      })
+      .from(accountHolders)
+      .where(eq(accountHolders.email, input.email))
+      .get(),
+    loginThrottleFor(deps, input.email),
+  ]);
+  const holderId = holder?.id ?? null;
+
+  const { lockedForSeconds } = await throttle.check(deps.nowMs);
+  if (lockedForSeconds > 0) {
+    await recordAuditEvent(deps, { type: 'login_locked', outcome: 'failure', holderId });
+    throw lockedOut(lockedForSeconds);
+  }
+
   const isValid = verifyPassword(holder?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
   if (!holder || !isValid) {
-    log('info', 'login_failed', { holderId: holder?.id });
+    const after = await throttle.recordFailure(deps.nowMs);
+    log('info', 'login_failed', { holderId: holderId ?? undefined });
+    await recordAuditEvent(deps, { type: 'login_failed', outcome: 'failure', holderId });
+    if (after.lockedForSeconds > 0) {
+      await recordAuditEvent(deps, { type: 'login_locked', outcome: 'failure', holderId });
+    }
     throw new AuthenticationError(LOGIN_REFUSED, {
       reason: holder ? 'bad_password' : 'unknown_email',
     });
   }
+
+  await throttle.reset();
   if (needsRehash(holder.passwordHash)) {
     await deps.db
       .update(accountHolders)
       .set({ passwordHash: hashPassword(input.password), updatedAt: toIso(deps.nowMs) })
       .where(eq(accountHolders.id, holder.id));
   }
+  // The password was right, but the login is not done: the session opens only after the code.
+  if (holder.mfaEnabled) return issueMfaChallenge(deps, holder.id);
+
   log('info', 'login_succeeded', { holderId: holder.id });
-  return startSession(deps, { holderId: holder.id, userAgent: input.userAgent });
+  const tokens = await startSession(deps, { holderId: holder.id, userAgent: input.userAgent });
+  await recordAuditEvent(deps, {
+    type: 'login_succeeded',
+    outcome: 'success',
+    holderId: holder.id,
+    sessionId: tokens.sessionId,
+  });
+  return tokens.pair;
 }

@@ -1,11 +1,12 @@
 import { and, eq, ne } from 'drizzle-orm';
-import { buildMovementBatch, type Movement } from '../db/movements';
-import { accounts, transactions } from '../db/schema';
+import { buildMovementBatch, firstLegRow, type Movement } from '../db/movements';
+import { accounts } from '../db/schema';
 import type { DebitRefusal, DebitResult } from '../durable/account-ledger';
 import { AppError, BusinessRuleError, NotFoundError, toProblem, UnavailableError } from '../errors';
 import { assert } from '../lib/assert';
 import { newId } from '../lib/ids';
 import { log } from '../lib/log';
+import { recordAuditEvent } from './audit';
 import type { ServiceDeps } from './deps';
 import {
   claimIdempotencyKey,
@@ -31,17 +32,48 @@ export interface MoneyResult {
 
 export interface MoneyRequest {
   holderId: string;
+  sessionId: string;
   requestId: string;
   idempotencyKey: string | undefined;
+}
+
+type MovementRunner = (idempotency: IdempotencyScope | null) => Promise<TransactionView>;
+
+/**
+ * Records the outcome of a movement in the audit trail: its transaction, or the refusal. The
+ * append runs after the answer (deps.defer): the chain has one writer for the whole bank, and
+ * waiting for it would queue every transfer behind every other. The ledger rows themselves are
+ * written in the movement's batch; the audit event is the second record of them.
+ */
+function audited(
+  deps: ServiceDeps,
+  request: MoneyRequest,
+  type: 'deposit' | 'withdrawal' | 'transfer',
+  run: MovementRunner,
+): MovementRunner {
+  const event = { type, holderId: request.holderId, sessionId: request.sessionId };
+  return async (idempotency) => {
+    try {
+      const view = await run(idempotency);
+      deps.defer(recordAuditEvent(deps, { ...event, outcome: 'success', subjectId: view.id }));
+      return view;
+    } catch (error) {
+      if (error instanceof AppError && error.status < 500) {
+        deps.defer(recordAuditEvent(deps, { ...event, outcome: 'failure' }));
+      }
+      throw error;
+    }
+  };
 }
 
 /** Runs a movement under its Idempotency-Key, if any, and stores the answer for replays. */
 async function withIdempotency(
   deps: ServiceDeps,
   request: MoneyRequest,
-  fingerprint: { operation: string; input: Record<string, unknown> },
-  run: (idempotency: IdempotencyScope | null) => Promise<TransactionView>,
+  fingerprint: { operation: 'deposit' | 'withdrawal' | 'transfer'; input: Record<string, unknown> },
+  runMovement: MovementRunner,
 ): Promise<MoneyResult> {
+  const run = audited(deps, request, fingerprint.operation, runMovement);
   if (request.idempotencyKey === undefined) {
     return { status: 201, body: await run(null), contentType: 'application/json', isReplay: false };
   }
@@ -66,16 +98,6 @@ async function withIdempotency(
     }
     throw error;
   }
-}
-
-async function loadTransaction(deps: ServiceDeps, transactionId: string): Promise<TransactionView> {
-  const row = await deps.db
-    .select()
-    .from(transactions)
-    .where(eq(transactions.id, transactionId))
-    .get();
-  assert(row, 'a committed movement has its transaction row');
-  return toTransactionView(row);
 }
 
 function refusalError(code: DebitRefusal): AppError {
@@ -129,9 +151,9 @@ async function debitThroughLedger(deps: ServiceDeps, movement: Movement): Promis
   if (!result.ok) throw refusalError(result.code);
   log('info', 'money_debited', {
     accountId: debitLeg.accountId,
-    transactionId: result.transactionId,
+    transactionId: result.transaction.id,
   });
-  return loadTransaction(deps, result.transactionId);
+  return toTransactionView(result.transaction);
 }
 
 export interface DepositInput {
@@ -146,12 +168,10 @@ export async function deposit(
   input: DepositInput,
 ): Promise<MoneyResult> {
   const fingerprint = {
-    operation: 'deposit',
+    operation: 'deposit' as const,
     input: { ...input, description: input.description ?? null },
   };
   return withIdempotency(deps, request, fingerprint, async (idempotency) => {
-    const account = await getOwnedAccount(deps, request.holderId, input.account_id);
-    if (account.status === 'closed') throw refusalError('account_closed');
     const movement: Movement = {
       movementId: newId(deps.nowMs),
       type: 'deposit',
@@ -161,7 +181,7 @@ export async function deposit(
       legs: [
         {
           transactionId: newId(deps.nowMs),
-          accountId: account.id,
+          accountId: input.account_id,
           holderId: request.holderId,
           direction: 'credit',
           status: 'posted',
@@ -172,18 +192,18 @@ export async function deposit(
       counterLedger: 'cash',
       idempotency,
     };
+    let results: readonly unknown[];
     try {
-      await deps.db.batch(buildMovementBatch(deps.db, movement));
+      results = await deps.db.batch(buildMovementBatch(deps.db, movement));
     } catch (error) {
-      // The only guard a credit can trip is the account closing in the meantime.
-      const latest = await getOwnedAccount(deps, request.holderId, input.account_id);
-      if (latest.status === 'closed') throw refusalError('account_closed');
+      // The credit's guard refused the batch: the account is not the caller's (404) or it
+      // is closed. Nothing was written; read only now, to say which.
+      const account = await getOwnedAccount(deps, request.holderId, input.account_id);
+      if (account.status === 'closed') throw refusalError('account_closed');
       throw error;
     }
-    log('info', 'money_credited', { accountId: account.id, amountMinor: input.amount });
-    const [leg] = movement.legs;
-    assert(leg, 'a deposit has one leg');
-    return loadTransaction(deps, leg.transactionId);
+    log('info', 'money_credited', { accountId: input.account_id, amountMinor: input.amount });
+    return toTransactionView(firstLegRow(movement, results));
   });
 }
 
@@ -195,7 +215,7 @@ export async function withdraw(
   input: WithdrawInput,
 ): Promise<MoneyResult> {
   const fingerprint = {
-    operation: 'withdraw',
+    operation: 'withdrawal' as const,
     input: { ...input, description: input.description ?? null },
   };
   return withIdempotency(deps, request, fingerprint, (idempotency) =>
@@ -245,16 +265,15 @@ export async function transfer(
   input: TransferInput,
 ): Promise<MoneyResult> {
   const fingerprint = {
-    operation: 'transfer',
+    operation: 'transfer' as const,
     input: { ...input, description: input.description ?? null },
   };
   return withIdempotency(deps, request, fingerprint, async (idempotency) => {
-    const source = await getOwnedAccount(deps, request.holderId, input.from_account_id);
     const isInternal = input.to_routing_number === ROUTING_NUMBER;
     const movementId = newId(deps.nowMs);
     const debitLeg = {
       transactionId: newId(deps.nowMs),
-      accountId: source.id,
+      accountId: input.from_account_id,
       holderId: request.holderId,
       direction: 'debit' as const,
       status: isInternal ? ('posted' as const) : ('pending' as const),
@@ -284,13 +303,17 @@ export async function transfer(
       });
     }
 
-    const destination = await deps.db
-      .select({ id: accounts.id, holderId: accounts.holderId })
-      .from(accounts)
-      .where(
-        and(eq(accounts.accountNumber, input.to_account_number), ne(accounts.status, 'closed')),
-      )
-      .get();
+    // Both reads at once: the source's number is the credit leg's peer.
+    const [source, destination] = await Promise.all([
+      getOwnedAccount(deps, request.holderId, input.from_account_id),
+      deps.db
+        .select({ id: accounts.id, holderId: accounts.holderId })
+        .from(accounts)
+        .where(
+          and(eq(accounts.accountNumber, input.to_account_number), ne(accounts.status, 'closed')),
+        )
+        .get(),
+    ]);
     if (!destination) throw refusalError('destination_unavailable');
     if (destination.id === source.id) {
       throw new BusinessRuleError(

@@ -1,12 +1,13 @@
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
 import { signToken, verifyToken, TokenInvalidError } from '../crypto/tokens';
 import { sessions } from '../db/schema';
 import { AuthenticationError } from '../errors';
 import { newId } from '../lib/ids';
-import { USER_AGENT_LENGTH_MAX } from '../lib/limits';
+import { LIVE_SESSIONS_LISTED_MAX, USER_AGENT_LENGTH_MAX } from '../lib/limits';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import type { ServiceDeps } from './deps';
+import { recordAuditEvent } from './audit';
 import { blockSession } from './revocation';
 
 export interface TokenPair {
@@ -55,7 +56,7 @@ async function issueTokens(
 export async function startSession(
   deps: ServiceDeps,
   input: { holderId: string; userAgent: string | undefined },
-): Promise<TokenPair> {
+): Promise<{ sessionId: string; pair: TokenPair }> {
   const sessionId = newId(deps.nowMs);
   const refreshTokenId = crypto.randomUUID();
   const now = toIso(deps.nowMs);
@@ -70,12 +71,13 @@ export async function startSession(
     createdAt: now,
     updatedAt: now,
   });
-  return issueTokens(deps, {
+  const pair = await issueTokens(deps, {
     holderId: input.holderId,
     sessionId,
     refreshTokenId,
     sessionExpiresAtMs: expiresAtMs,
   });
+  return { sessionId, pair };
 }
 
 const REFRESH_REFUSED = 'The refresh token is invalid, expired or already used.';
@@ -90,8 +92,9 @@ export async function refreshSession(deps: ServiceDeps, refreshToken: string): P
   try {
     claims = await verifyToken(deps.config, 'refresh', refreshToken, deps.nowMs);
   } catch (error) {
-    const reason = error instanceof TokenInvalidError ? error.message : 'verify_failed';
-    throw new AuthenticationError(REFRESH_REFUSED, { reason, isTokenError: true });
+    // Only a refused token is the client's fault; a key that fails to load is ours (500).
+    if (!(error instanceof TokenInvalidError)) throw error;
+    throw new AuthenticationError(REFRESH_REFUSED, { reason: error.message, isTokenError: true });
   }
 
   const now = toIso(deps.nowMs);
@@ -138,6 +141,12 @@ async function revokeOnReuse(
   });
   if (ended) {
     log('warn', 'refresh_token_reuse', { sessionId: input.sessionId, holderId: input.holderId });
+    await recordAuditEvent(deps, {
+      type: 'refresh_token_reused',
+      outcome: 'failure',
+      holderId: input.holderId,
+      sessionId: input.sessionId,
+    });
   }
 }
 
@@ -161,11 +170,13 @@ export async function endSession(
       ),
     )
     .returning({ id: sessions.id });
+  // Only a session of this holder is blocked: an id guessed by someone else changes nothing.
+  if (ended.length === 0) return false;
   await blockSession(deps.blocklist, {
     sessionId: input.sessionId,
     accessTtlSeconds: deps.config.jwt.accessTtlSeconds,
   });
-  return ended.length > 0;
+  return true;
 }
 
 /** True while the session row is neither revoked nor past its absolute end. */
@@ -186,4 +197,82 @@ export async function isSessionLive(
     )
     .get();
   return row !== undefined;
+}
+
+export interface SessionView {
+  id: string;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  current: boolean;
+}
+
+/** The holder's live sessions, newest first, marking the one the caller is using. */
+export async function listLiveSessions(
+  deps: ServiceDeps,
+  input: { holderId: string; currentSessionId: string },
+): Promise<SessionView[]> {
+  const rows = await deps.db
+    .select()
+    .from(sessions)
+    .where(
+      and(
+        eq(sessions.holderId, input.holderId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, toIso(deps.nowMs)),
+      ),
+    )
+    .orderBy(desc(sessions.createdAt))
+    .limit(LIVE_SESSIONS_LISTED_MAX);
+  return rows.map((row) => ({
+    id: row.id,
+    created_at: row.createdAt,
+    last_used_at: row.lastUsedAt,
+    user_agent: row.userAgent,
+    current: row.id === input.currentSessionId,
+  }));
+}
+
+/**
+ * Ends every live session of a holder, or every one but `exceptSessionId`. Only sessions that
+ * issued a token within the access token lifetime can still hold a live access token, so only
+ * those are written to the KV blocklist; all of them are refused by D1 at once.
+ */
+export async function endAllSessions(
+  deps: ServiceDeps,
+  input: { holderId: string; exceptSessionId: string | null; reason: string },
+): Promise<number> {
+  const now = toIso(deps.nowMs);
+  const ended = await deps.db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: input.reason, updatedAt: now })
+    .where(
+      and(
+        eq(sessions.holderId, input.holderId),
+        isNull(sessions.revokedAt),
+        gt(sessions.expiresAt, now),
+        input.exceptSessionId === null ? undefined : ne(sessions.id, input.exceptSessionId),
+      ),
+    )
+    .returning({ id: sessions.id, lastUsedAt: sessions.lastUsedAt });
+  const activeSinceIso = toIso(deps.nowMs - deps.config.jwt.accessTtlSeconds * 1000);
+  const recentlyActive = ended.filter((session) => session.lastUsedAt >= activeSinceIso);
+  await Promise.all(
+    recentlyActive.map((session) =>
+      blockSession(deps.blocklist, {
+        sessionId: session.id,
+        accessTtlSeconds: deps.config.jwt.accessTtlSeconds,
+      }),
+    ),
+  );
+  for (const session of ended) {
+    await recordAuditEvent(deps, {
+      type: 'session_ended',
+      outcome: 'success',
+      holderId: input.holderId,
+      sessionId: session.id,
+      subjectId: session.id,
+    });
+  }
+  return ended.length;
 }

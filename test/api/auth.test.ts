@@ -13,6 +13,7 @@ import {
   type ApiResponse,
 } from '../helpers';
 import { capturedLogLines } from '../setup';
+import { passwordVerificationCount } from '../../src/crypto/passwords';
 
 const ME = '/account-holders/me';
 
@@ -66,6 +67,16 @@ describe('POST /auth/login', () => {
     expect(publicPart(wrongPassword)).toEqual(publicPart(unknownEmail));
     expect(wrongPassword.body.detail).toBe('The email or password is wrong.');
     expect(wrongPassword.body.request_id).not.toBe(unknownEmail.body.request_id);
+  });
+
+  it('runs exactly one Argon2 verification for an unknown email, as for a known one', async () => {
+    const customer = await newCustomer();
+    const before = passwordVerificationCount.total;
+    await login(`nobody.${customer.email}`, STRONG_PASSWORD);
+    const afterUnknown = passwordVerificationCount.total;
+    await login(customer.email, `${STRONG_PASSWORD}!`);
+    expect(afterUnknown - before).toBe(1);
+    expect(passwordVerificationCount.total - afterUnknown).toBe(1);
   });
 
   it('refuses a 128-character password that differs only in its last character', async () => {

@@ -114,7 +114,7 @@ describe('Idempotency-Key on money-moving POSTs', () => {
     const account = await openFunded(customer, '10.00');
     const holder = await api('GET', '/account-holders/me', { token: customer.accessToken });
     const farFuture = '2999-01-01T00:00:00.000Z';
-    const hash = await requestFingerprint('withdraw', {
+    const hash = await requestFingerprint('withdrawal', {
       account_id: account.id,
       amount: 100,
       description: null,

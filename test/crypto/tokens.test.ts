@@ -1,6 +1,6 @@
-import { compactVerify, importJWK, SignJWT, type JWTPayload } from 'jose';
+import { compactVerify, decodeProtectedHeader, importJWK, SignJWT, type JWTPayload } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../src/config';
+import { ConfigError, parseConfig, type Config } from '../../src/config';
 import {
   HMAC_KEY_ID,
   signToken,
@@ -10,30 +10,46 @@ import {
   type TokenKind,
 } from '../../src/crypto/tokens';
 import type { Env } from '../../src/env';
+import { base64ToBytes, utf8 } from '../../src/lib/encoding';
+import {
+  ED25519_KEY_1,
+  ED25519_KEY_2,
+  ED25519_KEY_MISMATCHED,
+  ED25519_KEY_UNLISTED,
+  publicPart,
+  publishedJwk,
+  signingKeyText,
+  verifyKeysText,
+  type TestJwk,
+} from '../signing-keys';
 
 // base64 of the bytes 00 01 … 1f, and of 1f 1e … 00.
 const SECRET_ASCENDING = 'AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8';
 const SECRET_DESCENDING = 'Hx4dHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA';
 
-function configWithSecret(jwtSecret: string): Config {
-  const vars = {
+/** A config with the given JWT secrets; a variable set to undefined is left out. */
+function configWith(secrets: Record<string, string | undefined>): Config {
+  const vars: Record<string, string | undefined> = {
     ENVIRONMENT: 'test',
     CORS_ORIGINS: 'https://app.invisible-bank.test',
     JWT_ISSUER: 'https://api.invisible-bank.test',
     JWT_AUDIENCE: 'invisible-bank-api',
     ACCESS_TOKEN_TTL_SECONDS: '900',
     REFRESH_TOKEN_TTL_SECONDS: '604800',
-    JWT_SECRET: jwtSecret,
+    JWT_SECRET: SECRET_ASCENDING,
     FIELD_ENCRYPTION_KEYS: `k1:${SECRET_ASCENDING}`,
     FIELD_ENCRYPTION_CURRENT_KEY_ID: 'k1',
     BLIND_INDEX_KEY: SECRET_DESCENDING,
+    ...secrets,
   };
+  for (const name of Object.keys(vars)) if (vars[name] === undefined) delete vars[name];
   // parseConfig reads only vars and secrets; the bindings are not needed here.
   return parseConfig(vars as unknown as Env);
 }
 
-const CONFIG = configWithSecret(SECRET_ASCENDING);
-const OTHER_CONFIG = configWithSecret(SECRET_DESCENDING);
+const SECRET_BYTES = Uint8Array.from({ length: 32 }, (_, index) => index);
+const CONFIG = configWith({});
+const OTHER_CONFIG = configWith({ JWT_SECRET: SECRET_DESCENDING });
 
 const NOW_MS = Date.UTC(2026, 11, 3, 16, 20, 0);
 const NOW_SECONDS = NOW_MS / 1000;
@@ -54,7 +70,7 @@ function issueInput(kind: TokenKind, overrides: Partial<IssueTokenInput> = {}): 
 interface CraftOptions {
   header?: Record<string, unknown>;
   claims?: JWTPayload;
-  secret?: Uint8Array;
+  key?: CryptoKey | Uint8Array;
 }
 
 /** Signs a token the way signToken does, with chosen header fields and claims replaced. */
@@ -71,7 +87,7 @@ function craftToken(options: CraftOptions = {}): Promise<string> {
     ...options.claims,
   };
   const header = { alg: 'HS256', typ: 'at+jwt', kid: HMAC_KEY_ID, ...options.header };
-  return new SignJWT(claims).setProtectedHeader(header).sign(options.secret ?? CONFIG.jwt.secret);
+  return new SignJWT(claims).setProtectedHeader(header).sign(options.key ?? SECRET_BYTES);
 }
 
 function base64UrlJson(value: unknown): string {
@@ -80,7 +96,7 @@ function base64UrlJson(value: unknown): string {
 
 const FIXED_REASON = new RegExp(
   '^(token rejected: ERR_[A-Z_]+|unexpected header parameter|unknown key id|' +
-    'token kind mismatch|missing claims)$',
+    'key algorithm mismatch|token kind mismatch|missing claims)$',
 );
 
 /** Verifies a token that must be refused and returns the TokenInvalidError's message. */
@@ -138,13 +154,13 @@ describe('HS256 through jose and WebCrypto (RFC 7515 appendix A.1)', () => {
 describe('signToken', () => {
   it('signs HS256 with the at+jwt type and the current key id in the header', async () => {
     const token = await signToken(CONFIG, issueInput('access'));
-    const { protectedHeader } = await compactVerify(token, CONFIG.jwt.secret);
+    const { protectedHeader } = await compactVerify(token, SECRET_BYTES);
     expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'at+jwt', kid: 'hs1' });
   });
 
   it('signs refresh tokens with the rt+jwt type', async () => {
     const token = await signToken(CONFIG, issueInput('refresh'));
-    const { protectedHeader } = await compactVerify(token, CONFIG.jwt.secret);
+    const { protectedHeader } = await compactVerify(token, SECRET_BYTES);
     expect(protectedHeader).toEqual({ alg: 'HS256', typ: 'rt+jwt', kid: 'hs1' });
   });
 });
@@ -307,5 +323,191 @@ describe('verifyToken', () => {
     ['the empty string', ''],
   ])('refuses %s as a malformed token', async (_name, token) => {
     expect(await refusal(token)).toBe('token rejected: ERR_JWS_INVALID');
+  });
+});
+
+// Configs of a switch-over and a rotation. JWT_SECRET is the HS256 secret of CONFIG throughout.
+const ED_CONFIG = configWith({ JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_1) });
+const ED_ONLY_CONFIG = configWith({
+  JWT_SECRET: undefined,
+  JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_1),
+});
+const ROTATED_CONFIG = configWith({
+  JWT_SECRET: undefined,
+  JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_2),
+  JWT_VERIFY_KEYS: verifyKeysText(ED25519_KEY_1),
+});
+const RETIRED_KEY_REMOVED_CONFIG = configWith({
+  JWT_SECRET: undefined,
+  JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_2),
+});
+
+function importPrivateKey(jwk: TestJwk): Promise<CryptoKey> {
+  return importJWK(jwk, 'EdDSA') as Promise<CryptoKey>;
+}
+
+/**
+ * The two keys an attacker might feed to HMAC after reading our JWKS: the raw 32 public-key
+ * bytes, and the JWK text as /.well-known/jwks.json serves it.
+ */
+const PUBLIC_KEY_AS_HMAC_SECRET: [string, Uint8Array][] = [
+  ['the raw public key bytes', base64ToBytes(ED25519_KEY_1.x) as Uint8Array],
+  ['the public JWK text', utf8.encode(JSON.stringify(publishedJwk(ED25519_KEY_1)))],
+];
+
+describe('EdDSA tokens with JWT_SIGNING_KEY', () => {
+  it('signs EdDSA under the kid of JWT_SIGNING_KEY, verifiable with its public half', async () => {
+    const token = await signToken(ED_CONFIG, issueInput('access'));
+    const publicKey = await importJWK(publicPart(ED25519_KEY_1), 'EdDSA');
+    const { protectedHeader } = await compactVerify(token, publicKey, { algorithms: ['EdDSA'] });
+    expect(protectedHeader).toEqual({ alg: 'EdDSA', typ: 'at+jwt', kid: 'test-ed-1' });
+  });
+
+  it('returns the claims of an EdDSA access token it signed', async () => {
+    const token = await signToken(ED_ONLY_CONFIG, issueInput('access'));
+    expect(await verifyToken(ED_ONLY_CONFIG, 'access', token, NOW_MS)).toEqual({
+      sub: '0190c7e2-4c1a-7000-8000-0000000000aa',
+      sid: '0190c7e2-4c1a-7000-8000-0000000000bb',
+      jti: '0190c7e2-4c1a-7000-8000-0000000000cc',
+      iat: NOW_SECONDS,
+      exp: NOW_SECONDS + 900,
+    });
+  });
+
+  it('returns the claims of an EdDSA refresh token it signed, under the rt+jwt type', async () => {
+    const token = await signToken(ED_ONLY_CONFIG, issueInput('refresh', { ttlSeconds: 604_800 }));
+    expect(decodeProtectedHeader(token)).toEqual({ alg: 'EdDSA', typ: 'rt+jwt', kid: 'test-ed-1' });
+    const claims = await verifyToken(ED_ONLY_CONFIG, 'refresh', token, NOW_MS);
+    expect(claims.exp).toBe(NOW_SECONDS + 604_800);
+  });
+
+  it('refuses an EdDSA access token presented as a refresh token', async () => {
+    const token = await signToken(ED_ONLY_CONFIG, issueInput('access'));
+    expect(await refusal(token, { kind: 'refresh', config: ED_ONLY_CONFIG })).toBe(
+      'token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED',
+    );
+  });
+
+  it('accepts an HS256 token under hs1 while JWT_SECRET is still set', async () => {
+    const token = await signToken(CONFIG, issueInput('access'));
+    const claims = await verifyToken(ED_CONFIG, 'access', token, NOW_MS);
+    expect(claims.sub).toBe('0190c7e2-4c1a-7000-8000-0000000000aa');
+  });
+
+  it('refuses an HS256 token once JWT_SECRET is removed', async () => {
+    const token = await signToken(CONFIG, issueInput('access'));
+    expect(await refusal(token, { config: ED_ONLY_CONFIG })).toBe(
+      'token rejected: ERR_JOSE_ALG_NOT_ALLOWED',
+    );
+  });
+
+  it('accepts a token of a retired key listed in JWT_VERIFY_KEYS until it expires', async () => {
+    const token = await signToken(ED_ONLY_CONFIG, issueInput('access'));
+    const lastAcceptedMs = NOW_MS + (900 + 29) * SECOND_MS;
+    const claims = await verifyToken(ROTATED_CONFIG, 'access', token, lastAcceptedMs);
+    expect(claims.exp).toBe(NOW_SECONDS + 900);
+  });
+
+  it('refuses a token of a retired key 30 seconds after it expired', async () => {
+    const token = await signToken(ED_ONLY_CONFIG, issueInput('access'));
+    const nowMs = NOW_MS + (900 + 30) * SECOND_MS;
+    expect(await refusal(token, { config: ROTATED_CONFIG, nowMs })).toBe(
+      'token rejected: ERR_JWT_EXPIRED',
+    );
+  });
+
+  it('refuses a token of a retired key once the key leaves JWT_VERIFY_KEYS', async () => {
+    const token = await signToken(ED_ONLY_CONFIG, issueInput('access'));
+    expect(await refusal(token, { config: RETIRED_KEY_REMOVED_CONFIG })).toBe('unknown key id');
+  });
+
+  it('refuses a token signed by an unlisted key under its own kid', async () => {
+    const key = await importPrivateKey(ED25519_KEY_UNLISTED);
+    const token = await craftToken({ header: { alg: 'EdDSA', kid: 'test-ed-other' }, key });
+    expect(await refusal(token, { config: ED_CONFIG })).toBe('unknown key id');
+  });
+
+  it('refuses a token signed by an unlisted key under the current kid', async () => {
+    const key = await importPrivateKey(ED25519_KEY_UNLISTED);
+    const token = await craftToken({ header: { alg: 'EdDSA', kid: 'test-ed-1' }, key });
+    expect(await refusal(token, { config: ED_CONFIG })).toBe(
+      'token rejected: ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+    );
+  });
+
+  it('refuses a token that brings its own key in a jwk header', async () => {
+    const key = await importPrivateKey(ED25519_KEY_UNLISTED);
+    const header = { alg: 'EdDSA', kid: 'test-ed-1', jwk: publicPart(ED25519_KEY_UNLISTED) };
+    const token = await craftToken({ header, key });
+    expect(await refusal(token, { config: ED_CONFIG })).toBe('unexpected header parameter');
+  });
+
+  it('refuses an unsigned alg "none" token naming the current kid', async () => {
+    const signed = await signToken(ED_CONFIG, issueInput('access'));
+    const header = base64UrlJson({ alg: 'none', typ: 'at+jwt', kid: 'test-ed-1' });
+    const unsigned = `${header}.${signed.split('.')[1]}.`;
+    expect(await refusal(unsigned, { config: ED_CONFIG })).toBe(
+      'token rejected: ERR_JOSE_ALG_NOT_ALLOWED',
+    );
+  });
+
+  it.each(PUBLIC_KEY_AS_HMAC_SECRET)(
+    'refuses an HS256 token under the Ed25519 kid with %s as HMAC secret',
+    async (_name, publicSecret) => {
+      const token = await craftToken({ header: { kid: 'test-ed-1' }, key: publicSecret });
+      // The forgery is sound: a verifier that took the key for an HMAC secret would accept it.
+      const { protectedHeader } = await compactVerify(token, publicSecret);
+      expect(protectedHeader.alg).toBe('HS256');
+
+      expect(await refusal(token, { config: ED_CONFIG })).toBe('key algorithm mismatch');
+      expect(await refusal(token, { config: ED_ONLY_CONFIG })).toBe(
+        'token rejected: ERR_JOSE_ALG_NOT_ALLOWED',
+      );
+    },
+  );
+
+  it.each(PUBLIC_KEY_AS_HMAC_SECRET)(
+    'refuses an HS256 token under hs1 with %s as HMAC secret',
+    async (_name, publicSecret) => {
+      const token = await craftToken({ key: publicSecret });
+      expect(await refusal(token, { config: ED_CONFIG })).toBe(
+        'token rejected: ERR_JWS_SIGNATURE_VERIFICATION_FAILED',
+      );
+    },
+  );
+
+  it('refuses an EdDSA token that names the HMAC kid hs1', async () => {
+    const key = await importPrivateKey(ED25519_KEY_1);
+    const token = await craftToken({ header: { alg: 'EdDSA', kid: HMAC_KEY_ID }, key });
+    expect(await refusal(token, { config: ED_CONFIG })).toBe('key algorithm mismatch');
+  });
+
+  it('refuses the fully specified alg "Ed25519", which no key is bound to', async () => {
+    const key = await importPrivateKey(ED25519_KEY_1);
+    const token = await craftToken({ header: { alg: 'Ed25519', kid: 'test-ed-1' }, key });
+    expect(await refusal(token, { config: ED_CONFIG })).toBe(
+      'token rejected: ERR_JOSE_ALG_NOT_ALLOWED',
+    );
+  });
+
+  it('refuses an EdDSA token for another audience', async () => {
+    const key = await importPrivateKey(ED25519_KEY_1);
+    const header = { alg: 'EdDSA', kid: 'test-ed-1' };
+    const token = await craftToken({ header, key, claims: { aud: 'another-api' } });
+    expect(await refusal(token, { config: ED_CONFIG })).toBe(
+      'token rejected: ERR_JWT_CLAIM_VALIDATION_FAILED',
+    );
+  });
+
+  it('refuses to sign with a JWT_SIGNING_KEY whose "d" belongs to another key', async () => {
+    const config = configWith({ JWT_SIGNING_KEY: signingKeyText(ED25519_KEY_MISMATCHED) });
+    const error = await signToken(config, issueInput('access')).then(
+      () => new Error('signed with a mismatched key'),
+      (refusal: unknown) => refusal,
+    );
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe(
+      'JWT_SIGNING_KEY has a "d" that does not belong to its "x"',
+    );
   });
 });

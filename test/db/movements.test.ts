@@ -137,7 +137,8 @@ describe('AccountLedger debit', () => {
     const movement = transferMovement({ from, to, amountMinor: 700 });
     const first = await applyDebit(db, movement);
     const retry = await applyDebit(db, movement);
-    expect(first).toEqual({ ok: true, transactionId: movement.legs[0]!.transactionId });
+    expect(first.ok && first.transaction.id).toBe(movement.legs[0]!.transactionId);
+    expect(first.ok && first.transaction.balanceAfterMinor).toBe(4300);
     expect(retry).toEqual(first);
     expect(await balanceMinor(from.accountId)).toBe(4300);
     expect(await balanceMinor(to.accountId)).toBe(701);
@@ -182,6 +183,9 @@ describe('schema', () => {
       schema.ledgerEntries,
       schema.idempotencyKeys,
       schema.cards,
+      schema.mfaFactors,
+      schema.mfaRecoveryCodes,
+      schema.mfaChallenges,
     ];
     for (const table of tables) {
       const config = getTableConfig(table);

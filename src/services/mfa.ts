@@ -1,0 +1,285 @@
+import { and, eq, exists, isNull, sql } from 'drizzle-orm';
+import { decryptField, encryptField, type FieldContext } from '../crypto/fields';
+import { verifyPassword } from '../crypto/passwords';
+import { hashRecoveryCode, newRecoveryCode, normalizeRecoveryCode } from '../crypto/recovery-codes';
+import { matchTotpStep, newTotpSecret, totpKeyUri, totpSecretFromBase32 } from '../crypto/totp';
+import { accountHolders, mfaChallenges, mfaFactors, mfaRecoveryCodes } from '../db/schema';
+import { AuthenticationError, BusinessRuleError, ConflictError } from '../errors';
+import { assert } from '../lib/assert';
+import { newId } from '../lib/ids';
+import { log } from '../lib/log';
+import { toIso } from '../lib/time';
+import { recordAuditEvent } from './audit';
+import type { ServiceDeps } from './deps';
+import { getHolder } from './holders';
+import {
+  matchSecondFactor,
+  mfaLockedOut,
+  mfaThrottleFor,
+  recordSecondFactorFailure,
+  secretContext,
+  spendSecondFactor,
+} from './second-factor';
+
+/**
+ * TOTP multi-factor authentication for a signed-in holder: setup, confirmation and removal.
+ * The login step is in mfa-login.ts; checking a code is in second-factor.ts.
+ */
+
+export const MFA_ISSUER = 'Invisible Bank';
+export const RECOVERY_CODES_PER_HOLDER = 10;
+
+export interface TotpSetup {
+  secret: string;
+  otpauth_uri: string;
+}
+
+function unconfirmedSecretContext(holderId: string): FieldContext {
+  return { table: 'mfa_factors', column: 'unconfirmed_secret', rowId: holderId };
+}
+
+/**
+ * Starts TOTP setup: draws a 20-byte secret and keeps it, encrypted, as unconfirmed until
+ * enableTotp sees a code made from it. A second setup replaces an unconfirmed secret. The
+ * answer carries the secret and the holder's email (as the key URI label) and must never be
+ * logged. Throws ConflictError (409) while MFA is already on.
+ */
+export async function startTotpSetup(
+  deps: ServiceDeps,
+  input: { holderId: string; sessionId: string },
+): Promise<TotpSetup> {
+  const holder = await getHolder(deps, input.holderId);
+  if (holder.mfaEnabled) throw mfaAlreadyEnabled();
+
+  const secret = newTotpSecret();
+  const ciphertext = await encryptField(
+    deps.config.fieldEncryption,
+    unconfirmedSecretContext(holder.id),
+    secret.base32,
+  );
+  const now = toIso(deps.nowMs);
+  // The upsert refuses to touch a confirmed factor, even one confirmed since the read above.
+  const written = await deps.db
+    .insert(mfaFactors)
+    .values({
+      holderId: holder.id,
+      secretCiphertext: null,
+      unconfirmedSecretCiphertext: ciphertext,
+      lastStep: 0,
+      createdAt: now,
+      updatedAt: now,
+    })
+    .onConflictDoUpdate({
+      target: mfaFactors.holderId,
+      set: { unconfirmedSecretCiphertext: ciphertext, updatedAt: now },
+      setWhere: isNull(mfaFactors.secretCiphertext),
+    })
+    .returning({ holderId: mfaFactors.holderId });
+  if (written.length === 0) throw mfaAlreadyEnabled();
+
+  await recordAuditEvent(deps, {
+    type: 'mfa_setup_started',
+    outcome: 'success',
+    holderId: holder.id,
+    sessionId: input.sessionId,
+  });
+  return {
+    secret: secret.base32,
+    otpauth_uri: totpKeyUri({ secretBytes: secret.bytes, issuer: MFA_ISSUER, label: holder.email }),
+  };
+}
+
+function mfaAlreadyEnabled(): ConflictError {
+  return new ConflictError('mfa-already-enabled', 'Multi-factor authentication is already on.');
+}
+
+/**
+ * Confirms setup with a code from the app: the secret becomes the active one, MFA is switched
+ * on and ten recovery codes are drawn. The codes are returned this once and stored only as
+ * keyed hashes. The confirming code counts as used. Throws ConflictError (409) without an
+ * unconfirmed secret, BusinessRuleError `invalid-mfa-code` (422) for a wrong code.
+ */
+export async function enableTotp(
+  deps: ServiceDeps,
+  input: { holderId: string; sessionId: string; code: string },
+): Promise<{ recovery_codes: string[] }> {
+  const factor = await deps.db
+    .select()
+    .from(mfaFactors)
+    .where(eq(mfaFactors.holderId, input.holderId))
+    .get();
+  const unconfirmed = factor?.unconfirmedSecretCiphertext;
+  if (!unconfirmed) throw setupNotStarted();
+
+  const ring = deps.config.fieldEncryption;
+  const base32 = await decryptField(ring, unconfirmedSecretContext(input.holderId), unconfirmed);
+  const step = matchTotpStep(totpSecretFromBase32(base32), input.code, deps.nowMs);
+  if (step === null) {
+    await recordAuditEvent(deps, {
+      type: 'mfa_enabled',
+      outcome: 'failure',
+      holderId: input.holderId,
+      sessionId: input.sessionId,
+    });
+    throw new BusinessRuleError(
+      'invalid-mfa-code',
+      'Invalid MFA code',
+      'The code does not match the secret from setup. Check the time on the device.',
+    );
+  }
+
+  // Re-encrypted rather than copied: the column is part of the ciphertext's bound context.
+  const secretCiphertext = await encryptField(ring, secretContext(input.holderId), base32);
+  const codes = Array.from({ length: RECOVERY_CODES_PER_HOLDER }, newRecoveryCode);
+  const confirmed = await confirmFactor(deps, {
+    holderId: input.holderId,
+    unconfirmedCiphertext: unconfirmed,
+    secretCiphertext,
+    step,
+    codeHashes: await hashCodes(deps, input.holderId, codes),
+  });
+  if (!confirmed) throw setupNotStarted();
+
+  log('info', 'mfa_enabled', { holderId: input.holderId });
+  await recordAuditEvent(deps, {
+    type: 'mfa_enabled',
+    outcome: 'success',
+    holderId: input.holderId,
+    sessionId: input.sessionId,
+  });
+  return { recovery_codes: codes };
+}
+
+function setupNotStarted(): ConflictError {
+  return new ConflictError(
+    'mfa-setup-required',
+    'There is no TOTP setup to confirm. Start one with POST /auth/mfa/totp/setup.',
+  );
+}
+
+function hashCodes(deps: ServiceDeps, holderId: string, codes: string[]): Promise<string[]> {
+  return Promise.all(
+    codes.map((code) => {
+      const normalizedCode = normalizeRecoveryCode(code);
+      assert(normalizedCode !== null, 'a drawn recovery code is well formed');
+      return hashRecoveryCode(deps.config.blindIndexKey, { holderId, normalizedCode });
+    }),
+  );
+}
+
+/**
+ * One D1 batch (one transaction): promote the secret, switch MFA on, replace the recovery
+ * codes. A batch cannot stop halfway on a condition, so every statement after the first is
+ * guarded by "the active secret is the ciphertext this call made". That ciphertext has a fresh
+ * random IV, so only the call whose first statement won writes anything else. Returns false
+ * when another call changed the unconfirmed secret first.
+ */
+async function confirmFactor(
+  deps: ServiceDeps,
+  input: {
+    holderId: string;
+    unconfirmedCiphertext: string;
+    secretCiphertext: string;
+    step: number;
+    codeHashes: string[];
+  },
+): Promise<boolean> {
+  const now = toIso(deps.nowMs);
+  const isWinner = exists(
+    deps.db
+      .select({ holderId: mfaFactors.holderId })
+      .from(mfaFactors)
+      .where(
+        and(
+          eq(mfaFactors.holderId, input.holderId),
+          eq(mfaFactors.secretCiphertext, input.secretCiphertext),
+        ),
+      ),
+  );
+  const [promoted] = await deps.db.batch([
+    deps.db
+      .update(mfaFactors)
+      .set({
+        secretCiphertext: input.secretCiphertext,
+        unconfirmedSecretCiphertext: null,
+        lastStep: input.step,
+        updatedAt: now,
+      })
+      .where(
+        and(
+          eq(mfaFactors.holderId, input.holderId),
+          eq(mfaFactors.unconfirmedSecretCiphertext, input.unconfirmedCiphertext),
+        ),
+      )
+      .returning({ holderId: mfaFactors.holderId }),
+    deps.db
+      .update(accountHolders)
+      .set({ mfaEnabled: true, updatedAt: now })
+      .where(and(eq(accountHolders.id, input.holderId), isWinner)),
+    deps.db
+      .delete(mfaRecoveryCodes)
+      .where(and(eq(mfaRecoveryCodes.holderId, input.holderId), isWinner)),
+    // The columns follow the table's order in schema.ts, which drizzle lists in the INSERT.
+    ...input.codeHashes.map((codeHash) =>
+      deps.db.insert(mfaRecoveryCodes).select(
+        sql`SELECT ${newId(deps.nowMs)}, ${input.holderId}, ${codeHash}, NULL, ${now}, ${now}
+            WHERE ${isWinner}`,
+      ),
+    ),
+  ]);
+  return promoted.length === 1;
+}
+
+/**
+ * Turns MFA off: needs the password and a current code (TOTP or recovery), and then deletes
+ * the secret, the recovery codes and any open login challenges. Wrong password or code: 401,
+ * the same for both, counted toward the wrong-code lockout (429). MFA already off: 409.
+ */
+export async function disableTotp(
+  deps: ServiceDeps,
+  input: { holderId: string; sessionId: string; password: string; code: string },
+): Promise<void> {
+  const holder = await getHolder(deps, input.holderId);
+  if (!holder.mfaEnabled) {
+    throw new ConflictError('mfa-not-enabled', 'Multi-factor authentication is not on.');
+  }
+  const throttle = mfaThrottleFor(deps, holder.id);
+  const { lockedForSeconds } = await throttle.check(deps.nowMs);
+  if (lockedForSeconds > 0) throw mfaLockedOut(lockedForSeconds);
+
+  // Both are checked before either is acted on, and a code is spent only with the right
+  // password, so a wrong password cannot burn a recovery code.
+  const isPasswordRight = verifyPassword(holder.passwordHash, input.password);
+  const match = await matchSecondFactor(deps, holder, input.code);
+  const isSpent = isPasswordRight && match.ok && (await spendSecondFactor(deps, holder.id, match));
+  if (!isSpent) {
+    const reason = !isPasswordRight ? 'wrong_password' : match.ok ? 'code_raced' : match.reason;
+    await recordSecondFactorFailure(deps, { throttle, holderId: holder.id, reason });
+    await recordAuditEvent(deps, {
+      type: 'mfa_disabled',
+      outcome: 'failure',
+      holderId: holder.id,
+      sessionId: input.sessionId,
+    });
+    throw new AuthenticationError('The password or the code is wrong.', { reason });
+  }
+
+  const now = toIso(deps.nowMs);
+  await deps.db.batch([
+    deps.db.delete(mfaFactors).where(eq(mfaFactors.holderId, holder.id)),
+    deps.db.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.holderId, holder.id)),
+    deps.db.delete(mfaChallenges).where(eq(mfaChallenges.holderId, holder.id)),
+    deps.db
+      .update(accountHolders)
+      .set({ mfaEnabled: false, updatedAt: now })
+      .where(eq(accountHolders.id, holder.id)),
+  ]);
+  await throttle.reset();
+  log('info', 'mfa_disabled', { holderId: holder.id });
+  await recordAuditEvent(deps, {
+    type: 'mfa_disabled',
+    outcome: 'success',
+    holderId: holder.id,
+    sessionId: input.sessionId,
+  });
+}

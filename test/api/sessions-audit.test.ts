@@ -1,0 +1,171 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { api, expectProblem, newCustomer, STRONG_PASSWORD } from '../helpers';
+
+async function loginAgain(email: string, userAgent: string) {
+  const response = await api('POST', '/auth/login', {
+    body: { email, password: STRONG_PASSWORD },
+    headers: { 'User-Agent': userAgent },
+  });
+  expect(response.status).toBe(200);
+  return response.body as { access_token: string; refresh_token: string };
+}
+
+describe('GET /auth/sessions', () => {
+  it('lists the caller’s live sessions and marks the current one', async () => {
+    const customer = await newCustomer();
+    const phone = await loginAgain(customer.email, 'BankApp/1.0 (phone)');
+    const response = await api('GET', '/auth/sessions', { token: phone.access_token });
+    expect(response.status).toBe(200);
+    expect(response.body.data).toHaveLength(2);
+    const current = response.body.data.filter((session: { current: boolean }) => session.current);
+    expect(current).toHaveLength(1);
+    expect(current[0].user_agent).toBe('BankApp/1.0 (phone)');
+    expect(Object.keys(current[0]).sort()).toEqual(
+      ['created_at', 'current', 'id', 'last_used_at', 'user_agent'].sort(),
+    );
+  });
+});
+
+describe('DELETE /auth/sessions/:id', () => {
+  it('ends one session: its access and refresh tokens stop working, others go on', async () => {
+    const customer = await newCustomer();
+    const laptop = await loginAgain(customer.email, 'laptop');
+    const sessions = await api('GET', '/auth/sessions', { token: customer.accessToken });
+    const laptopSession = sessions.body.data.find(
+      (session: { user_agent: string | null }) => session.user_agent === 'laptop',
+    );
+    const ended = await api('DELETE', `/auth/sessions/${laptopSession.id}`, {
+      token: customer.accessToken,
+    });
+    expect(ended.status).toBe(204);
+    expectProblem(await api('GET', '/account-holders/me', { token: laptop.access_token }), 401);
+    expectProblem(
+      await api('POST', '/auth/refresh', { body: { refresh_token: laptop.refresh_token } }),
+      401,
+    );
+    expect((await api('GET', '/account-holders/me', { token: customer.accessToken })).status).toBe(
+      200,
+    );
+  });
+
+  it('answers 404 for another holder’s session and leaves it working', async () => {
+    const owner = await newCustomer();
+    const stranger = await newCustomer();
+    const ownerSessions = await api('GET', '/auth/sessions', { token: owner.accessToken });
+    const response = await api('DELETE', `/auth/sessions/${ownerSessions.body.data[0].id}`, {
+      token: stranger.accessToken,
+    });
+    expectProblem(response, 404, 'not-found');
+    expect((await api('GET', '/account-holders/me', { token: owner.accessToken })).status).toBe(
+      200,
+    );
+  });
+});
+
+describe('GET /account-holders/me/audit-events', () => {
+  it('shows the holder their own security and money events, newest first', async () => {
+    const customer = await newCustomer();
+    await api('POST', '/auth/login', { body: { email: customer.email, password: 'wrong guess' } });
+    const account = await api('POST', '/accounts', {
+      token: customer.accessToken,
+      body: { account_type: 'checking' },
+    });
+    await api('POST', '/transactions/deposit', {
+      token: customer.accessToken,
+      body: { account_id: account.body.id, amount: '5.00' },
+    });
+    // Money events are appended after the answer is sent; wait for the deposit's.
+    let response = await api('GET', '/account-holders/me/audit-events', {
+      token: customer.accessToken,
+    });
+    for (let attempt = 0; attempt < 50 && response.body.data[0]?.type !== 'deposit'; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      response = await api('GET', '/account-holders/me/audit-events', {
+        token: customer.accessToken,
+      });
+    }
+    expect(response.status).toBe(200);
+    expect(
+      response.body.data.map((event: { type: string; outcome: string }) => [
+        event.type,
+        event.outcome,
+      ]),
+    ).toEqual([
+      ['deposit', 'success'],
+      ['login_failed', 'failure'],
+      ['signup', 'success'],
+    ]);
+    expect(response.body.data[0].ip).toBe('203.0.113.10');
+    expect(Object.keys(response.body.data[0]).sort()).toEqual(
+      ['created_at', 'id', 'ip', 'outcome', 'type'].sort(),
+    );
+  });
+
+  it('pages with a cursor and never shows another holder’s events', async () => {
+    const customer = await newCustomer();
+    const other = await newCustomer();
+    for (let index = 0; index < 3; index++) {
+      await api('POST', '/auth/login', { body: { email: customer.email, password: 'wrong' } });
+    }
+    const first = await api('GET', '/account-holders/me/audit-events?limit=2', {
+      token: customer.accessToken,
+    });
+    expect(first.body.data).toHaveLength(2);
+    const second = await api(
+      'GET',
+      `/account-holders/me/audit-events?limit=2&cursor=${first.body.next_cursor}`,
+      { token: customer.accessToken },
+    );
+    expect(second.body.data).toHaveLength(2);
+    expect(second.body.next_cursor).toBeNull();
+    const ids = [...first.body.data, ...second.body.data].map((event: { id: string }) => event.id);
+    expect(new Set(ids).size).toBe(4);
+    const theirs = await api('GET', '/account-holders/me/audit-events', {
+      token: other.accessToken,
+    });
+    expect(theirs.body.data.map((event: { type: string }) => event.type)).toEqual(['signup']);
+  });
+
+  it('refuses a cursor it did not issue', async () => {
+    const customer = await newCustomer();
+    const response = await api('GET', '/account-holders/me/audit-events?cursor=abc', {
+      token: customer.accessToken,
+    });
+    expectProblem(response, 422, 'validation-failed');
+  });
+});
+
+describe('audit_events table', () => {
+  it('refuses UPDATE and DELETE in the database itself', async () => {
+    await newCustomer();
+    await expect(
+      env.DB.prepare("UPDATE audit_events SET outcome = 'success'").run(),
+    ).rejects.toThrow(/append-only/);
+    await expect(env.DB.prepare('DELETE FROM audit_events').run()).rejects.toThrow(/append-only/);
+  });
+
+  it('holds no email, name or SSN, and its chain verifies', async () => {
+    const customer = await newCustomer();
+    const rows = await env.DB.prepare('SELECT * FROM audit_events ORDER BY seq').all();
+    const text = JSON.stringify(rows.results);
+    expect(text).not.toContain(customer.email);
+    expect(text).not.toContain('Ada Lovelace');
+    const { findChainBreak } = await import('../../src/lib/audit-chain');
+    const events = rows.results.map((row) => ({
+      seq: row.seq as number,
+      id: row.id as string,
+      holderId: row.holder_id as string | null,
+      sessionId: row.session_id as string | null,
+      subjectId: row.subject_id as string | null,
+      type: row.type as string,
+      outcome: row.outcome as 'success' | 'failure',
+      ip: row.ip as string | null,
+      createdAt: row.created_at as string,
+      prevHash: row.prev_hash as string,
+      hash: row.hash as string,
+    }));
+    expect(events.length).toBeGreaterThan(0);
+    expect(await findChainBreak(events)).toBeNull();
+  });
+});
