@@ -41,6 +41,17 @@ function cachedPerConfig<T>(
   return promise;
 }
 
+/**
+ * The HMAC secret as a CryptoKey. Given raw bytes, jose imports the key again for every
+ * token; imported once per config, each verification is one HMAC and nothing more.
+ */
+function importHmacKey(secret: Uint8Array): Promise<CryptoKey> {
+  return crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-256' }, false, [
+    'sign',
+    'verify',
+  ]);
+}
+
 async function importPublicKey(jwk: Ed25519Jwk, variable: string): Promise<CryptoKey | Uint8Array> {
   try {
     return await importJWK({ kty: jwk.kty, crv: jwk.crv, x: jwk.x }, 'EdDSA');
@@ -59,7 +70,13 @@ export function getJwtVerificationKeys(config: Config): Promise<JwtVerificationK
   return cachedPerConfig(verificationKeysCache, config, async () => {
     const { secret, signingKey, verifyKeys } = config.jwt;
     const byKeyId = new Map<string, JwtKey>();
-    if (secret) byKeyId.set(HMAC_KEY_ID, { kid: HMAC_KEY_ID, algorithm: 'HS256', key: secret });
+    if (secret) {
+      byKeyId.set(HMAC_KEY_ID, {
+        kid: HMAC_KEY_ID,
+        algorithm: 'HS256',
+        key: await importHmacKey(secret),
+      });
+    }
     const named = [
       ...(signingKey ? [{ jwk: signingKey, variable: 'JWT_SIGNING_KEY' }] : []),
       ...verifyKeys.map((jwk) => ({ jwk, variable: 'JWT_VERIFY_KEYS' })),
@@ -83,7 +100,7 @@ export function getJwtSigningKey(config: Config): Promise<JwtKey> {
     const { secret, signingKey } = config.jwt;
     if (!signingKey) {
       assert(secret, 'parseConfig refuses an env with neither JWT_SECRET nor JWT_SIGNING_KEY');
-      return { kid: HMAC_KEY_ID, algorithm: 'HS256', key: secret };
+      return { kid: HMAC_KEY_ID, algorithm: 'HS256', key: await importHmacKey(secret) };
     }
     const { kty, crv, x, d } = signingKey;
     let privateKey;

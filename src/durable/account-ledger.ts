@@ -27,21 +27,57 @@ export type DebitResult =
 
 /** Operations waiting beyond this many are refused at once rather than queued without bound. */
 const QUEUE_DEPTH_MAX = 200;
+/** Movements committed together in one D1 batch at most (about six statements each). */
+const GROUP_SIZE_MAX = 10;
+
+interface QueuedDebit {
+  movement: Movement;
+  resolve: (result: DebitResult) => void;
+  reject: (error: unknown) => void;
+}
 
 export class AccountLedger extends DurableObject<Env> {
-  #tail: Promise<unknown> = Promise.resolve();
-  #depth = 0;
+  #queue: QueuedDebit[] = [];
+  #isDraining = false;
 
-  /** Applies a movement whose first leg debits this object's account. */
-  async debit(movement: Movement): Promise<DebitResult> {
-    if (this.#depth >= QUEUE_DEPTH_MAX) return { ok: false, code: 'ledger_busy' };
-    this.#depth += 1;
-    const run = this.#tail.then(() => applyDebit(getDb(this.env.DB), movement));
-    this.#tail = run.catch(() => undefined);
+  /**
+   * Applies a movement whose first leg debits this object's account. Debits are taken one
+   * group at a time, in arrival order; nothing else writes this account's debits meanwhile.
+   */
+  debit(movement: Movement): Promise<DebitResult> {
+    if (this.#queue.length >= QUEUE_DEPTH_MAX) {
+      return Promise.resolve({ ok: false, code: 'ledger_busy' });
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ movement, resolve, reject });
+      if (!this.#isDraining) void this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#isDraining = true;
     try {
-      return await run;
+      while (this.#queue.length > 0) {
+        const group = this.#queue.splice(0, GROUP_SIZE_MAX);
+        const db = getDb(this.env.DB);
+        const grouped =
+          group.length > 1
+            ? await applyGroup(
+                db,
+                group.map((item) => item.movement),
+              )
+            : null;
+        for (const [index, item] of group.entries()) {
+          const committed = grouped?.[index];
+          if (committed) {
+            item.resolve({ ok: true, transaction: committed });
+            continue;
+          }
+          await applyDebit(db, item.movement).then(item.resolve, item.reject);
+        }
+      }
     } finally {
-      this.#depth -= 1;
+      this.#isDraining = false;
     }
   }
 
@@ -50,8 +86,35 @@ export class AccountLedger extends DurableObject<Env> {
    * operations queued right now, touching neither D1 nor storage.
    */
   async ping(): Promise<number> {
-    return this.#depth;
+    return this.#queue.length;
   }
+}
+
+/**
+ * Group commit: the batches of several queued movements run as one D1 batch, in queue order,
+ * so each movement's guards see the balance the ones before it left. D1 commits or refuses the
+ * whole batch; on refusal nothing was written and the caller applies each movement on its own
+ * (applyDebit), which finds and explains the one that failed. On a hot account this turns many
+ * commits into one.
+ */
+export async function applyGroup(db: Db, movements: Movement[]): Promise<TransactionRow[] | null> {
+  const batches = movements.map((movement) => buildMovementBatch(db, movement));
+  const [first, ...rest] = batches.flat();
+  assert(first, 'a group has statements');
+  let results: readonly unknown[];
+  try {
+    results = await db.batch([first, ...rest]);
+  } catch {
+    // Some movement's guard refused the group; applyDebit takes them one by one.
+    return null;
+  }
+  let offset = 0;
+  return movements.map((movement, index) => {
+    const length = batches[index]?.length ?? 0;
+    const row = firstLegRow(movement, results.slice(offset, offset + length));
+    offset += length;
+    return row;
+  });
 }
 
 /** Attempts at a batch that failed while nothing explains why (the state moved meanwhile). */

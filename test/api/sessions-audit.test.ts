@@ -169,3 +169,43 @@ describe('audit_events table', () => {
     expect(await findChainBreak(events)).toBeNull();
   });
 });
+
+describe('AuditLog', () => {
+  it('keeps one unbroken chain under 60 parallel appends, writing them in groups', async () => {
+    const stub = env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName('chain'));
+    const ids = Array.from({ length: 60 }, (_, index) => `parallel-${index}`);
+    const results = await Promise.all(
+      ids.map((id) =>
+        stub.append({
+          id,
+          type: 'deposit',
+          outcome: 'success',
+          holderId: null,
+          sessionId: null,
+          subjectId: null,
+          ip: null,
+          nowMs: Date.parse('2026-12-03T12:00:00.000Z'),
+        }),
+      ),
+    );
+    expect(new Set(results.map((result) => result.seq)).size).toBe(60);
+    const rows = await env.DB.prepare('SELECT * FROM audit_events ORDER BY seq').all();
+    const stored = rows.results.map((row) => row.id);
+    for (const id of ids) expect(stored).toContain(id);
+    const { findChainBreak } = await import('../../src/lib/audit-chain');
+    const events = rows.results.map((row) => ({
+      seq: row.seq as number,
+      id: row.id as string,
+      holderId: row.holder_id as string | null,
+      sessionId: row.session_id as string | null,
+      subjectId: row.subject_id as string | null,
+      type: row.type as string,
+      outcome: row.outcome as 'success' | 'failure',
+      ip: row.ip as string | null,
+      createdAt: row.created_at as string,
+      prevHash: row.prev_hash as string,
+      hash: row.hash as string,
+    }));
+    expect(await findChainBreak(events)).toBeNull();
+  });
+});

@@ -74,7 +74,22 @@ describe('getJwtSigningKey', () => {
     const signing = await getJwtSigningKey(configWith({}));
     expect(signing.kid).toBe('hs1');
     expect(signing.algorithm).toBe('HS256');
-    expect(signing.key).toEqual(Uint8Array.from({ length: 32 }, (_, index) => index));
+    // Imported once as an HMAC key; it signs exactly as the raw secret does.
+    const key = signing.key as CryptoKey;
+    expect(key.algorithm).toEqual({ name: 'HMAC', hash: { name: 'SHA-256' }, length: 256 });
+    const secret = Uint8Array.from({ length: 32 }, (_, index) => index);
+    const message = new TextEncoder().encode('probe');
+    const viaKey = await crypto.subtle.sign('HMAC', key, message);
+    const rawKey = await crypto.subtle.importKey(
+      'raw',
+      secret,
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign'],
+    );
+    expect(new Uint8Array(viaKey)).toEqual(
+      new Uint8Array(await crypto.subtle.sign('HMAC', rawKey, message)),
+    );
   });
 
   it('is the private Ed25519 key of JWT_SIGNING_KEY under its kid with EdDSA', async () => {

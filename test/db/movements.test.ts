@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { getDb } from '../../src/db/client';
 import { buildMovementBatch, type Movement } from '../../src/db/movements';
 import * as schema from '../../src/db/schema';
-import { applyDebit } from '../../src/durable/account-ledger';
+import { applyDebit, applyGroup } from '../../src/durable/account-ledger';
 import { newId } from '../../src/lib/ids';
 import { api, newCustomer } from '../helpers';
 import { expectLedgerInvariants } from '../ledger';
@@ -153,6 +153,31 @@ describe('AccountLedger debit', () => {
       transferMovement({ from: { ...from, holderId: to.holderId }, to, amountMinor: 1 }),
     );
     expect(result).toEqual({ ok: false, code: 'account_not_found' });
+  });
+});
+
+describe('AccountLedger group commit', () => {
+  it('commits several movements in one batch, each seeing the balance before it', async () => {
+    const from = await fundedAccount('10.00');
+    const to = await fundedAccount('0.01');
+    const movements = [400, 500, 100].map((amountMinor) =>
+      transferMovement({ from, to, amountMinor }),
+    );
+    const rows = await applyGroup(getDb(env.DB), movements);
+    expect(rows?.map((row) => row.balanceAfterMinor)).toEqual([600, 100, 0]);
+    expect(await balanceMinor(from.accountId)).toBe(0);
+    await expectLedgerInvariants();
+  });
+
+  it('writes nothing and answers null when one movement of the group is refused', async () => {
+    const from = await fundedAccount('10.00');
+    const to = await fundedAccount('0.01');
+    const movements = [400, 700, 100].map((amountMinor) =>
+      transferMovement({ from, to, amountMinor }),
+    );
+    expect(await applyGroup(getDb(env.DB), movements)).toBeNull();
+    expect(await balanceMinor(from.accountId)).toBe(1000);
+    for (const movement of movements) expect(await rowsOfMovement(movement.movementId)).toBe(0);
   });
 });
 
