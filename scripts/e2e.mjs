@@ -551,6 +551,67 @@ await step('logout, then the revoked access token gets 401', async () => {
   check(/^Bearer\b/.test(challenge), `WWW-Authenticate is "${challenge}"`);
 });
 
+await step('A resets the password through the local outbox; the old sessions die', async () => {
+  const login = await call('POST', '/auth/login', {
+    body: { email: customerA.email, password: customerA.password },
+  });
+  expectStatus(login, 200);
+  const oldTokens = expectTokens(login);
+  const forgot = await call('POST', '/auth/password/forgot', { body: { email: customerA.email } });
+  expectStatus(forgot, 202);
+  // The mail is sent after the answer; the development outbox shows it a moment later.
+  let token = null;
+  for (let attempt = 0; attempt < 50 && !token; attempt++) {
+    const outbox = await call(
+      'GET',
+      `${origin}/dev/outbox?to=${encodeURIComponent(customerA.email)}`,
+    );
+    expectStatus(outbox, 200);
+    token = outbox.body?.data?.[0]?.body.match(/reset: ([A-Za-z0-9_-]{43})$/m)?.[1] ?? null;
+    if (!token) await sleep(100);
+  }
+  check(token, 'no reset mail in the outbox');
+  const newPassword = `Reset-${randomBytes(9).toString('base64url')}`;
+  const reset = await call('POST', '/auth/password/reset', {
+    body: { token, new_password: newPassword },
+  });
+  expectStatus(reset, 204);
+  expectProblem(await call('GET', '/account-holders/me', { token: oldTokens.access_token }), 401);
+  expectProblem(
+    await call('POST', '/auth/refresh', { body: { refresh_token: oldTokens.refresh_token } }),
+    401,
+  );
+  const again = await call('POST', '/auth/password/reset', {
+    body: { token, new_password: `${newPassword}-again` },
+  });
+  expectProblem(again, 422);
+  const oldPassword = await call('POST', '/auth/login', {
+    body: { email: customerA.email, password: customerA.password },
+  });
+  expectProblem(oldPassword, 401);
+  const fresh = await call('POST', '/auth/login', {
+    body: { email: customerA.email, password: newPassword },
+  });
+  expectStatus(fresh, 200);
+  customerA.password = newPassword;
+});
+
+await step('A sees the security events of this run in the audit trail', async () => {
+  const login = await call('POST', '/auth/login', {
+    body: { email: customerA.email, password: customerA.password },
+  });
+  expectStatus(login, 200);
+  const events = await call('GET', '/account-holders/me/audit-events?limit=100', {
+    token: login.body.access_token,
+  });
+  expectStatus(events, 200);
+  const types = new Set(events.body.data.map((event) => event.type));
+  for (const type of ['signup', 'login_succeeded', 'logout', 'password_reset', 'transfer']) {
+    check(types.has(type), `no ${type} event`);
+  }
+  return `${events.body.data.length} events`;
+});
+
 await step('B enables TOTP MFA with a code; /me shows mfa_enabled', async () => {
   const setup = await call('POST', '/auth/mfa/totp/setup', { token: state.tokenB });
   expectStatus(setup, 200);
