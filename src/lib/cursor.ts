@@ -37,3 +37,18 @@ export function decodeCursor(text: string | undefined): PageCursor | null {
   }
   return { createdAt: result.data.c, id: result.data.i };
 }
+
+/**
+ * Cuts a page from rows fetched with `LIMIT limit + 1`: the extra row only says that more
+ * follow, and the cursor points after the last row served.
+ */
+export function pageOf<T>(
+  rows: T[],
+  limit: number,
+  cursorOf: (row: T) => PageCursor,
+): { rows: T[]; nextCursor: string | null } {
+  const pageRows = rows.slice(0, limit);
+  const last = pageRows[pageRows.length - 1];
+  const hasMore = rows.length > limit;
+  return { rows: pageRows, nextCursor: hasMore && last ? encodeCursor(cursorOf(last)) : null };
+}

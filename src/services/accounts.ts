@@ -2,7 +2,7 @@ import { and, asc, count, eq, gt, or } from 'drizzle-orm';
 import { constraintFailure } from '../db/client';
 import { accounts, type AccountRow } from '../db/schema';
 import { BusinessRuleError, NotFoundError, UnavailableError } from '../errors';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { decodeCursor, pageOf } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { ACCOUNTS_PER_HOLDER_MAX, NUMBER_DRAW_ATTEMPTS_MAX } from '../lib/limits';
 import { log } from '../lib/log';
@@ -100,12 +100,7 @@ export async function listAccounts(
     .where(and(eq(accounts.holderId, holderId), afterCursor))
     .orderBy(asc(accounts.createdAt), asc(accounts.id))
     .limit(page.limit + 1);
-  const hasMore = rows.length > page.limit;
-  const pageRows = rows.slice(0, page.limit);
-  const last = pageRows[pageRows.length - 1];
-  const nextCursor =
-    hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-  return { rows: pageRows, nextCursor };
+  return pageOf(rows, page.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
 export interface AccountChanges {

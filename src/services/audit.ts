@@ -1,6 +1,6 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { auditEvents, type AuditEventRow } from '../db/schema';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { decodeCursor, pageOf } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { log } from '../lib/log';
 import type { ServiceDeps } from './deps';
@@ -109,11 +109,6 @@ export async function listAuditEvents(
     )
     .orderBy(desc(auditEvents.seq))
     .limit(page.limit + 1);
-  const hasMore = rows.length > page.limit;
-  const pageRows = rows.slice(0, page.limit);
-  const last = pageRows[pageRows.length - 1];
   // The cursor reuses the shared shape; its id carries the chain position.
-  const nextCursor =
-    hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: String(last.seq) }) : null;
-  return { rows: pageRows, nextCursor };
+  return pageOf(rows, page.limit, (row) => ({ createdAt: row.createdAt, id: String(row.seq) }));
 }

@@ -4,7 +4,7 @@ import { constraintFailure } from '../db/client';
 import { accounts, cards, type CardRow } from '../db/schema';
 import { BusinessRuleError, NotFoundError, UnavailableError } from '../errors';
 import { assert } from '../lib/assert';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { decodeCursor, pageOf } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { CARDS_PER_ACCOUNT_MAX, NUMBER_DRAW_ATTEMPTS_MAX, PAGE_SIZE_MAX } from '../lib/limits';
 import { log } from '../lib/log';
@@ -236,12 +236,7 @@ export async function listCards(
     )
     .orderBy(asc(cards.createdAt), asc(cards.id))
     .limit(page.limit + 1);
-  const hasMore = rows.length > page.limit;
-  const pageRows = rows.slice(0, page.limit);
-  const last = pageRows[pageRows.length - 1];
-  const nextCursor =
-    hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-  return { rows: pageRows, nextCursor };
+  return pageOf(rows, page.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
 function cardCancelled(): BusinessRuleError {

@@ -2,7 +2,7 @@ import { and, desc, eq, gte, lt, lte, or, sql, type SQL } from 'drizzle-orm';
 import { transactions, type TransactionRow } from '../db/schema';
 import { NotFoundError } from '../errors';
 import { assert } from '../lib/assert';
-import { decodeCursor, encodeCursor } from '../lib/cursor';
+import { decodeCursor, pageOf } from '../lib/cursor';
 import { PAGE_SIZE_MAX, SEARCH_WORDS_MAX } from '../lib/limits';
 import { getOwnedAccount } from './accounts';
 import type { ServiceDeps } from './deps';
@@ -113,12 +113,7 @@ export async function listTransactions(
     .orderBy(desc(transactions.createdAt), desc(transactions.id))
     .limit(page.limit + 1);
 
-  const hasMore = rows.length > page.limit;
-  const pageRows = rows.slice(0, page.limit);
-  const last = pageRows[pageRows.length - 1];
-  const nextCursor =
-    hasMore && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null;
-  return { rows: pageRows, nextCursor };
+  return pageOf(rows, page.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
 }
 
 /** One of the caller's transactions, or NotFoundError whether it is missing or someone else's. */
