@@ -1,6 +1,6 @@
-import { and, asc, count, eq, gt, or } from 'drizzle-orm';
+import { and, asc, count, eq, gt, ne, or, sql } from 'drizzle-orm';
 import { constraintFailure } from '../db/client';
-import { accounts, type AccountRow } from '../db/schema';
+import { accounts, cards, type AccountRow } from '../db/schema';
 import { BusinessRuleError, NotFoundError, UnavailableError } from '../errors';
 import { decodeCursor, pageOf } from '../lib/cursor';
 import { newId } from '../lib/ids';
@@ -132,13 +132,14 @@ export async function updateAccount(
   if (current.status === 'closed') throw accountClosed();
 
   const isClosing = changes.status === 'closed';
-  const rows = await deps.db
+  const now = toIso(deps.nowMs);
+  const accountUpdate = deps.db
     .update(accounts)
     .set({
       ...(changes.nickname !== undefined && { nickname: changes.nickname }),
       ...(changes.account_type !== undefined && { accountType: changes.account_type }),
       ...(changes.status !== undefined && { status: changes.status }),
-      updatedAt: toIso(deps.nowMs),
+      updatedAt: now,
     })
     .where(
       and(
@@ -149,6 +150,20 @@ export async function updateAccount(
       ),
     )
     .returning();
+  // A closed account's cards die with it, in the same batch: only if the close went through.
+  const cardsCancel = deps.db
+    .update(cards)
+    .set({ status: 'cancelled', updatedAt: now })
+    .where(
+      and(
+        eq(cards.accountId, accountId),
+        ne(cards.status, 'cancelled'),
+        sql`EXISTS (SELECT 1 FROM accounts WHERE id = ${accountId} AND status = 'closed')`,
+      ),
+    );
+  const [rows] = isClosing
+    ? await deps.db.batch([accountUpdate, cardsCancel])
+    : [await accountUpdate];
   const updated = rows[0];
   if (updated) return updated;
 

@@ -468,19 +468,44 @@ describe('PATCH /cards/:id', () => {
     expect(after.body.status).toBe('cancelled');
   });
 
-  it('only cancels a card whose account is closed', async () => {
+  it('cancels every card of an account when the account closes', async () => {
     const { customer, accountId } = await customerWithAccount();
-    const issued = await issueCard(customer, accountId);
+    const debit = await issueCard(customer, accountId);
+    const credit = await issueCard(customer, accountId, 'credit');
     const token = customer.accessToken;
-    const path = `/cards/${issued.body.id}`;
-    await call('PATCH', `/accounts/${accountId}`, { token, body: { status: 'closed' } });
+    await call('PATCH', `/cards/${credit.body.id}`, { token, body: { status: 'frozen' } });
+    const closed = await call('PATCH', `/accounts/${accountId}`, {
+      token,
+      body: { status: 'closed' },
+    });
+    expect(closed.status).toBe(200);
 
-    const frozen = await call('PATCH', path, { token, body: { status: 'frozen' } });
-    const cancelled = await call('PATCH', path, { token, body: { status: 'cancelled' } });
+    for (const card of [debit, credit]) {
+      const after = await call('GET', `/cards/${card.body.id}`, { token });
+      expect(after.body.status).toBe('cancelled');
+      const revive = await call('PATCH', `/cards/${card.body.id}`, {
+        token,
+        body: { status: 'active' },
+      });
+      expectProblem(revive, 422, 'card-cancelled');
+    }
+  });
 
-    expectProblem(frozen, 422, 'account-closed');
-    expect(cancelled.status).toBe(200);
-    expect(cancelled.body.status).toBe('cancelled');
+  it('leaves the cards alone when closing is refused for a non-zero balance', async () => {
+    const { customer, accountId } = await customerWithAccount();
+    const card = await issueCard(customer, accountId);
+    const token = customer.accessToken;
+    await call('POST', '/transactions/deposit', {
+      token,
+      body: { account_id: accountId, amount: '1.00' },
+    });
+    const refused = await call('PATCH', `/accounts/${accountId}`, {
+      token,
+      body: { status: 'closed' },
+    });
+    expectProblem(refused, 422, 'balance-not-zero');
+    const after = await call('GET', `/cards/${card.body.id}`, { token });
+    expect(after.body.status).toBe('active');
   });
 
   it('answers 404 for another holder’s card and leaves it unchanged', async () => {
