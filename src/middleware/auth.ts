@@ -44,12 +44,14 @@ export function serviceDeps(c: Context<AppEnv>): ServiceDeps {
     config: c.get('config'),
     blocklist: c.get('blocklist'),
     nowMs: c.get('clock').nowMs(),
+    requestId: c.get('requestId'),
     clientIp: clientIp(c),
     defer: (work) => deferWork(c, work),
   };
 }
 
-const BEARER_PATTERN = new RegExp(`^Bearer ([A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+\\.[A-Za-z0-9_-]+)$`);
+// The scheme name is case-insensitive (RFC 9110 §11.1); the token is one compact JWS.
+const BEARER_PATTERN = /^bearer ([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)$/i;
 
 function tokenRefused(reason: string): AuthenticationError {
   return new AuthenticationError('The access token is missing, invalid, expired or revoked.', {

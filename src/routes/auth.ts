@@ -115,7 +115,7 @@ authRoutes.post(
   requireJsonBody,
   validate('json', forgotPasswordBodySchema),
   async (c) => {
-    await requestPasswordReset(serviceDeps(c), c.req.valid('json').email);
+    requestPasswordReset(serviceDeps(c), c.req.valid('json').email);
     return c.body(null, 202);
   },
 );

@@ -18,5 +18,8 @@ function patternMatches(pattern: string, path: string): boolean {
   const patternParts = pattern.split('/');
   const pathParts = path.split('/');
   if (patternParts.length !== pathParts.length) return false;
-  return patternParts.every((part, index) => part.startsWith(':') || part === pathParts[index]);
+  // A parameter matches one non-empty segment, as in Hono: `/accounts/` is not `/accounts/:id`.
+  return patternParts.every((part, index) =>
+    part.startsWith(':') ? (pathParts[index] ?? '') !== '' : part === pathParts[index],
+  );
 }

@@ -1,7 +1,8 @@
-import { and, asc, count, eq, gt, ne, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
 import { constraintFailure } from '../db/client';
-import { accounts, cards, type AccountRow } from '../db/schema';
+import { accountHolders, accounts, cards, type AccountRow } from '../db/schema';
 import { BusinessRuleError, NotFoundError, UnavailableError } from '../errors';
+import { assert } from '../lib/assert';
 import { decodeCursor, pageOf } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { ACCOUNTS_PER_HOLDER_MAX, NUMBER_DRAW_ATTEMPTS_MAX } from '../lib/limits';
@@ -21,24 +22,41 @@ export function drawAccountNumber(): string {
   return `${leading}${rest}`;
 }
 
+/**
+ * Inserts the account only while the holder has fewer than ACCOUNTS_PER_HOLDER_MAX. The count
+ * is in the INSERT ... SELECT itself, so parallel requests cannot all take the last place.
+ */
+async function insertAccountIfAllowed(deps: ServiceDeps, row: AccountRow): Promise<boolean> {
+  const owned = deps.db
+    .select({ total: count() })
+    .from(accounts)
+    .where(eq(accounts.holderId, row.holderId));
+  // Keys and their order must be the table's: drizzle checks them for INSERT ... SELECT.
+  const candidate = deps.db
+    .select({
+      id: sql<string>`${row.id}`.as('id'),
+      holderId: accountHolders.id,
+      accountNumber: sql<string>`${row.accountNumber}`.as('account_number'),
+      accountType: sql<string>`${row.accountType}`.as('account_type'),
+      nickname: sql<string | null>`${row.nickname}`.as('nickname'),
+      status: sql<string>`${row.status}`.as('status'),
+      balanceMinor: sql<number>`${row.balanceMinor}`.as('balance_minor'),
+      currency: sql<string>`${row.currency}`.as('currency'),
+      createdAt: sql<string>`${row.createdAt}`.as('created_at'),
+      updatedAt: sql<string>`${row.updatedAt}`.as('updated_at'),
+    })
+    .from(accountHolders)
+    .where(and(eq(accountHolders.id, row.holderId), lt(sql`(${owned})`, ACCOUNTS_PER_HOLDER_MAX)));
+  const result = await deps.db.insert(accounts).select(candidate).run();
+  assert(result.meta.changes <= 1, 'an account insert writes at most one row');
+  return result.meta.changes === 1;
+}
+
 export async function createAccount(
   deps: ServiceDeps,
   holderId: string,
   input: { account_type: AccountType; nickname?: string | undefined },
 ): Promise<AccountRow> {
-  const owned = await deps.db
-    .select({ total: count() })
-    .from(accounts)
-    .where(eq(accounts.holderId, holderId))
-    .get();
-  if ((owned?.total ?? 0) >= ACCOUNTS_PER_HOLDER_MAX) {
-    throw new BusinessRuleError(
-      'account-limit-reached',
-      'Account limit reached',
-      `An account holder may have at most ${ACCOUNTS_PER_HOLDER_MAX} accounts.`,
-    );
-  }
-
   const now = toIso(deps.nowMs);
   // Account numbers are random, so a collision is rare; the UNIQUE index decides.
   for (let attempt = 0; attempt < NUMBER_DRAW_ATTEMPTS_MAX; attempt++) {
@@ -55,8 +73,14 @@ export async function createAccount(
       updatedAt: now,
     };
     try {
-      await deps.db.insert(accounts).values(row);
-      log('info', 'account_opened', { holderId, accountId: row.id });
+      if (!(await insertAccountIfAllowed(deps, row))) {
+        throw new BusinessRuleError(
+          'account-limit-reached',
+          'Account limit reached',
+          `An account holder may have at most ${ACCOUNTS_PER_HOLDER_MAX} accounts.`,
+        );
+      }
+      log('info', 'account_opened', { requestId: deps.requestId, holderId, accountId: row.id });
       return row;
     } catch (error) {
       if (constraintFailure(error) !== 'unique') throw error;

@@ -64,6 +64,7 @@ export async function recordAuditEvent(deps: ServiceDeps, input: AuditEventInput
     });
   } catch (error) {
     log('error', 'audit_append_failed', {
+      requestId: deps.requestId,
       holderId: input.holderId ?? undefined,
       reason: input.type,
       errorType: error instanceof Error ? error.name : 'unknown',

@@ -65,7 +65,7 @@ export async function signup(
     if (constraintFailure(error) === 'unique') throw alreadyRegistered();
     throw error;
   }
-  log('info', 'holder_signed_up', { holderId });
+  log('info', 'holder_signed_up', { requestId: deps.requestId, holderId });
   const tokens = await startSession(deps, { holderId, userAgent: input.userAgent });
   await recordAuditEvent(deps, {
     type: 'signup',
@@ -125,7 +125,7 @@ export async function login(
   const isValid = verifyPassword(holder?.passwordHash ?? DUMMY_PASSWORD_HASH, input.password);
   if (!holder || !isValid) {
     const after = await throttle.recordFailure(deps.nowMs);
-    log('info', 'login_failed', { holderId: holderId ?? undefined });
+    log('info', 'login_failed', { requestId: deps.requestId, holderId: holderId ?? undefined });
     await recordAuditEvent(deps, { type: 'login_failed', outcome: 'failure', holderId });
     if (after.lockedForSeconds > 0) {
       await recordAuditEvent(deps, { type: 'login_locked', outcome: 'failure', holderId });
@@ -145,7 +145,7 @@ export async function login(
   // The password was right, but the login is not done: the session opens only after the code.
   if (holder.mfaEnabled) return issueMfaChallenge(deps, holder.id);
 
-  log('info', 'login_succeeded', { holderId: holder.id });
+  log('info', 'login_succeeded', { requestId: deps.requestId, holderId: holder.id });
   const tokens = await startSession(deps, { holderId: holder.id, userAgent: input.userAgent });
   await recordAuditEvent(deps, {
     type: 'login_succeeded',

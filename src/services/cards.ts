@@ -177,7 +177,7 @@ export async function createCard(
       continue;
     }
     if (isInserted) {
-      log('info', 'card_issued', { holderId, accountId: account.id });
+      log('info', 'card_issued', { requestId: deps.requestId, holderId, accountId: account.id });
       return row;
     }
     // A guard refused: say which rule, as it stands now.
@@ -272,7 +272,11 @@ export async function updateCardStatus(
     .returning();
   const updated = rows[0];
   if (updated) {
-    log('info', 'card_status_changed', { holderId, accountId: updated.accountId });
+    log('info', 'card_status_changed', {
+      requestId: deps.requestId,
+      holderId,
+      accountId: updated.accountId,
+    });
     return updated;
   }
   // The card was cancelled between the read and the write.

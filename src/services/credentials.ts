@@ -47,11 +47,22 @@ export async function changePassword(
   });
 }
 
+/**
+ * Sets a new password hash and voids every reset token still outstanding for the holder, in one
+ * batch: a reset mail sent before the change must not be able to undo it.
+ */
 async function setPassword(deps: ServiceDeps, holderId: string, password: string): Promise<void> {
-  await deps.db
-    .update(accountHolders)
-    .set({ passwordHash: hashPassword(password), updatedAt: toIso(deps.nowMs) })
-    .where(eq(accountHolders.id, holderId));
+  const now = toIso(deps.nowMs);
+  await deps.db.batch([
+    deps.db
+      .update(accountHolders)
+      .set({ passwordHash: hashPassword(password), updatedAt: now })
+      .where(eq(accountHolders.id, holderId)),
+    deps.db
+      .update(passwordResetTokens)
+      .set({ usedAt: now, updatedAt: now })
+      .where(and(eq(passwordResetTokens.holderId, holderId), isNull(passwordResetTokens.usedAt))),
+  ]);
 }
 
 async function hashResetToken(token: string): Promise<string> {
@@ -59,18 +70,23 @@ async function hashResetToken(token: string): Promise<string> {
 }
 
 /**
- * Starts a reset for an email. The answer is the same whether the email is known or not; the
- * work for a known one runs after the answer (deps.defer), so timing does not tell either.
+ * Starts a reset for an email. The answer is the same whether the email is known or not, and all
+ * the work runs after the answer (deps.defer), so timing does not tell either.
  * The token is 32 random bytes, mailed once and stored only as its SHA-256.
  */
-export async function requestPasswordReset(deps: ServiceDeps, email: string): Promise<void> {
-  const holder = await deps.db
-    .select({ id: accountHolders.id, email: accountHolders.email })
-    .from(accountHolders)
-    .where(eq(accountHolders.email, email))
-    .get();
-  if (!holder) return;
-  deps.defer(sendResetToken(deps, holder));
+export function requestPasswordReset(deps: ServiceDeps, email: string): void {
+  // Even the lookup runs after the answer: known and unknown emails then cost the request the
+  // same, where a lookup before it would let the timing tell them apart.
+  deps.defer(
+    (async () => {
+      const holder = await deps.db
+        .select({ id: accountHolders.id, email: accountHolders.email })
+        .from(accountHolders)
+        .where(eq(accountHolders.email, email))
+        .get();
+      if (holder) await sendResetToken(deps, holder);
+    })(),
+  );
 }
 
 async function sendResetToken(

@@ -10,6 +10,8 @@ export interface ServiceDeps {
   config: Config;
   blocklist: BlocklistStore;
   nowMs: number;
+  /** The request's id, for every log line a service writes. */
+  requestId: string;
   /** The client IP from CF-Connecting-IP only; null when absent (never X-Forwarded-For). */
   clientIp: string | null;
   /** Runs work after the response is sent (waitUntil); errors are the work's own to handle. */

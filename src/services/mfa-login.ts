@@ -60,7 +60,7 @@ export async function issueMfaChallenge(
     createdAt: now,
     updatedAt: now,
   });
-  log('info', 'login_mfa_required', { holderId });
+  log('info', 'login_mfa_required', { requestId: deps.requestId, holderId });
   return { mfa_required: true, mfa_token: token };
 }
 
@@ -103,7 +103,7 @@ export async function verifyMfaLogin(
   const session = await startSession(deps, { holderId, userAgent: input.userAgent });
   const audit = { outcome: 'success', holderId, sessionId: session.sessionId } as const;
   const factorEvent = match.kind === 'totp' ? 'mfa_verified' : 'mfa_recovery_code_used';
-  log('info', 'login_succeeded', { holderId, reason: factorEvent });
+  log('info', 'login_succeeded', { requestId: deps.requestId, holderId, reason: factorEvent });
   await recordAuditEvent(deps, { ...audit, type: factorEvent });
   await recordAuditEvent(deps, { ...audit, type: 'login_succeeded' });
   return session.pair;

@@ -140,7 +140,7 @@ export async function enableTotp(
   });
   if (!confirmed) throw setupNotStarted();
 
-  log('info', 'mfa_enabled', { holderId: input.holderId });
+  log('info', 'mfa_enabled', { requestId: deps.requestId, holderId: input.holderId });
   await recordAuditEvent(deps, {
     type: 'mfa_enabled',
     outcome: 'success',
@@ -275,7 +275,7 @@ export async function disableTotp(
       .where(eq(accountHolders.id, holder.id)),
   ]);
   await throttle.reset();
-  log('info', 'mfa_disabled', { holderId: holder.id });
+  log('info', 'mfa_disabled', { requestId: deps.requestId, holderId: holder.id });
   await recordAuditEvent(deps, {
     type: 'mfa_disabled',
     outcome: 'success',

@@ -150,6 +150,7 @@ async function debitThroughLedger(deps: ServiceDeps, movement: Movement): Promis
   }
   if (!result.ok) throw refusalError(result.code);
   log('info', 'money_debited', {
+    requestId: deps.requestId,
     accountId: debitLeg.accountId,
     transactionId: result.transaction.id,
   });
@@ -202,7 +203,11 @@ export async function deposit(
       if (account.status === 'closed') throw refusalError('account_closed');
       throw error;
     }
-    log('info', 'money_credited', { accountId: input.account_id, amountMinor: input.amount });
+    log('info', 'money_credited', {
+      requestId: deps.requestId,
+      accountId: input.account_id,
+      amountMinor: input.amount,
+    });
     return toTransactionView(firstLegRow(movement, results));
   });
 }

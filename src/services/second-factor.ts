@@ -51,8 +51,13 @@ export async function recordSecondFactorFailure(
   input: { throttle: MfaThrottle; holderId: string; reason: string },
 ): Promise<void> {
   const after = await input.throttle.recordFailure(deps.nowMs);
-  log('info', 'mfa_failed', { holderId: input.holderId, reason: input.reason });
-  if (after.lockedForSeconds > 0) log('warn', 'mfa_locked', { holderId: input.holderId });
+  log('info', 'mfa_failed', {
+    requestId: deps.requestId,
+    holderId: input.holderId,
+    reason: input.reason,
+  });
+  if (after.lockedForSeconds > 0)
+    log('warn', 'mfa_locked', { requestId: deps.requestId, holderId: input.holderId });
 }
 
 /**

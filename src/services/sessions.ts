@@ -140,7 +140,11 @@ async function revokeOnReuse(
     reason: 'refresh_reuse',
   });
   if (ended) {
-    log('warn', 'refresh_token_reuse', { sessionId: input.sessionId, holderId: input.holderId });
+    log('warn', 'refresh_token_reuse', {
+      requestId: deps.requestId,
+      sessionId: input.sessionId,
+      holderId: input.holderId,
+    });
     await recordAuditEvent(deps, {
       type: 'refresh_token_reused',
       outcome: 'failure',

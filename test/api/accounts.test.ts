@@ -112,6 +112,32 @@ describe('POST /accounts', () => {
   });
 });
 
+describe('POST /accounts in parallel', () => {
+  it('never opens more than the per-holder limit when many requests arrive at once', async () => {
+    const customer = await newCustomer();
+    const responses = await Promise.all(
+      Array.from({ length: ACCOUNTS_PER_HOLDER_MAX + 5 }, () =>
+        api('POST', '/accounts', {
+          token: customer.accessToken,
+          body: { account_type: 'savings' },
+        }),
+      ),
+    );
+    const opened = responses.filter((response) => response.status === 201);
+    const refused = responses.filter((response) => response.status === 422);
+    expect(opened).toHaveLength(ACCOUNTS_PER_HOLDER_MAX);
+    expect(refused).toHaveLength(5);
+    for (const response of refused) expect(response.body.type).toMatch(/account-limit-reached$/);
+    const rows = await env.DB.prepare(
+      `SELECT COUNT(*) AS n FROM accounts a
+        JOIN account_holders h ON h.id = a.holder_id WHERE h.email = ?`,
+    )
+      .bind(customer.email)
+      .first();
+    expect(rows).toEqual({ n: ACCOUNTS_PER_HOLDER_MAX });
+  });
+});
+
 describe('GET /accounts', () => {
   it('lists only the caller’s accounts, oldest first, in pages', async () => {
     const owner = await newCustomer();

@@ -172,6 +172,29 @@ describe('password reset', () => {
     expectProblem(again, 422, 'invalid-reset-token');
   });
 
+  it('voids every other outstanding token once one of them resets the password', async () => {
+    const clock = fixedClock('2026-12-03T12:00:00.000Z');
+    const call = apiAt(clock);
+    const customer = await newCustomerVia(call);
+    await call('POST', '/auth/password/forgot', { body: { email: customer.email } });
+    const older = await resetTokenFor(call, customer.email);
+    clock.advanceMs(1000);
+    await call('POST', '/auth/password/forgot', { body: { email: customer.email } });
+    let newer = older;
+    for (let attempt = 0; attempt < 50 && newer === older; attempt++) {
+      newer = await resetTokenFor(call, customer.email);
+    }
+    expect(newer).not.toBe(older);
+    const reset = await call('POST', '/auth/password/reset', {
+      body: { token: newer, new_password: NEW_PASSWORD },
+    });
+    expect(reset.status).toBe(204);
+    const stale = await call('POST', '/auth/password/reset', {
+      body: { token: older, new_password: 'an attacker passphrase 1' },
+    });
+    expectProblem(stale, 422, 'invalid-reset-token');
+  });
+
   it('refuses a token after fifteen minutes', async () => {
     const clock = fixedClock('2026-12-03T12:00:00.000Z');
     const call = apiAt(clock);

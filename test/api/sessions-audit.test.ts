@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, expectProblem, newCustomer, STRONG_PASSWORD } from '../helpers';
+import { capturedLogLines } from '../setup';
 
 async function loginAgain(email: string, userAgent: string) {
   const response = await api('POST', '/auth/login', {
@@ -207,5 +208,27 @@ describe('AuditLog', () => {
       hash: row.hash as string,
     }));
     expect(await findChainBreak(events)).toBeNull();
+  });
+});
+
+describe('log lines', () => {
+  it('are one JSON object each, all carrying the request id', async () => {
+    const customer = await newCustomer();
+    await api('POST', '/auth/login', { body: { email: customer.email, password: 'wrong' } });
+    const account = await api('POST', '/accounts', {
+      token: customer.accessToken,
+      body: { account_type: 'checking' },
+    });
+    await api('POST', '/transactions/deposit', {
+      token: customer.accessToken,
+      body: { account_id: account.body.id, amount: '1.00' },
+    });
+    const lines = capturedLogLines.map((line) => JSON.parse(line));
+    const events = new Set(lines.map((line) => line.event));
+    for (const event of ['holder_signed_up', 'login_failed', 'account_opened', 'money_credited']) {
+      expect(events).toContain(event);
+    }
+    const withoutId = lines.filter((line) => typeof line.requestId !== 'string');
+    expect(withoutId).toEqual([]);
   });
 });

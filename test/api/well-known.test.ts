@@ -42,9 +42,9 @@ describe('GET /.well-known/jwks.json', () => {
     expect(response.text).not.toContain(ED25519_KEY_2.d);
   });
 
-  it('lets verifiers cache the key set for five minutes, publicly', async () => {
+  it('answers no-store like every other response, as the contract asks', async () => {
     const response = await rawApi('GET', JWKS_URL);
-    expect(response.headers.get('Cache-Control')).toBe('public, max-age=300');
+    expect(response.headers.get('Cache-Control')).toBe('no-store');
   });
 
   it('keeps an error on the same path uncacheable', async () => {

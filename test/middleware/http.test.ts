@@ -328,3 +328,22 @@ describe('body limit', () => {
     });
   });
 });
+
+describe('unmatched methods and paths', () => {
+  it('answers 404, not a 405 that lists the method, for a path with a trailing slash', async () => {
+    const response = await SELF.fetch('https://bank.test/api/v1/transactions/');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('Allow')).toBeNull();
+    await response.text();
+  });
+
+  it('answers 405 with Allow for a method the route lacks', async () => {
+    const id = '01900000-0000-7000-8000-000000000000';
+    const response = await SELF.fetch(`https://bank.test/api/v1/transactions/${id}`, {
+      method: 'DELETE',
+    });
+    expect(response.status).toBe(405);
+    expect(response.headers.get('Allow')).toBe('GET, HEAD');
+    await response.text();
+  });
+});

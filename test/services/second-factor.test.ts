@@ -24,6 +24,7 @@ function depsAt(nowMs: number): ServiceDeps {
     config: getConfig(env),
     blocklist: env.REVOKED_TOKENS,
     nowMs,
+    requestId: 'test-request',
     clientIp: null,
     defer: () => undefined,
   };
