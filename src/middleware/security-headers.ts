@@ -11,7 +11,6 @@ const SECURITY_HEADERS: Record<string, string> = {
   'Cache-Control': 'no-store',
 };
 
-
 /** Sets the security headers on every response, errors and preflights included. */
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
