@@ -2,6 +2,23 @@ import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { api, expectProblem, newCustomer, STRONG_PASSWORD } from '../helpers';
 import { capturedLogLines } from '../setup';
+import { findChainBreak, type ChainedEvent } from '../../src/lib/audit-chain';
+/** An audit_events row as the chain verifier reads it. */
+function toChainedEvent(row: Record<string, unknown>): ChainedEvent {
+  return {
+    seq: row.seq as number,
+    id: row.id as string,
+    holderId: row.holder_id as string | null,
+    sessionId: row.session_id as string | null,
+    subjectId: row.subject_id as string | null,
+    type: row.type as string,
+    outcome: row.outcome as 'success' | 'failure',
+    ip: row.ip as string | null,
+    createdAt: row.created_at as string,
+    prevHash: row.prev_hash as string,
+    hash: row.hash as string,
+  };
+}
 
 async function loginAgain(email: string, userAgent: string) {
   const response = await api('POST', '/auth/login', {
@@ -152,20 +169,7 @@ describe('audit_events table', () => {
     const text = JSON.stringify(rows.results);
     expect(text).not.toContain(customer.email);
     expect(text).not.toContain('Ada Lovelace');
-    const { findChainBreak } = await import('../../src/lib/audit-chain');
-    const events = rows.results.map((row) => ({
-      seq: row.seq as number,
-      id: row.id as string,
-      holderId: row.holder_id as string | null,
-      sessionId: row.session_id as string | null,
-      subjectId: row.subject_id as string | null,
-      type: row.type as string,
-      outcome: row.outcome as 'success' | 'failure',
-      ip: row.ip as string | null,
-      createdAt: row.created_at as string,
-      prevHash: row.prev_hash as string,
-      hash: row.hash as string,
-    }));
+    const events = rows.results.map(toChainedEvent);
     expect(events.length).toBeGreaterThan(0);
     expect(await findChainBreak(events)).toBeNull();
   });
@@ -193,20 +197,7 @@ describe('AuditLog', () => {
     const rows = await env.DB.prepare('SELECT * FROM audit_events ORDER BY seq').all();
     const stored = rows.results.map((row) => row.id);
     for (const id of ids) expect(stored).toContain(id);
-    const { findChainBreak } = await import('../../src/lib/audit-chain');
-    const events = rows.results.map((row) => ({
-      seq: row.seq as number,
-      id: row.id as string,
-      holderId: row.holder_id as string | null,
-      sessionId: row.session_id as string | null,
-      subjectId: row.subject_id as string | null,
-      type: row.type as string,
-      outcome: row.outcome as 'success' | 'failure',
-      ip: row.ip as string | null,
-      createdAt: row.created_at as string,
-      prevHash: row.prev_hash as string,
-      hash: row.hash as string,
-    }));
+    const events = rows.results.map(toChainedEvent);
     expect(await findChainBreak(events)).toBeNull();
   });
 });
