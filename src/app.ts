@@ -8,6 +8,7 @@ import { accessLog } from './middleware/access-log';
 import { limitBody } from './middleware/body';
 import type { AppEnv } from './middleware/context';
 import { corsFromConfig } from './middleware/cors';
+import { requireHttps } from './middleware/https-only';
 import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import { benchRoutes } from './routes/bench';
@@ -41,7 +42,7 @@ export function createApp(options: AppOptions = {}) {
     await next();
   });
 
-  app.use(corsFromConfig, limitBody);
+  app.use(requireHttps, corsFromConfig, limitBody);
 
   app.route('/', healthRoutes);
   app.route('/', wellKnownRoutes);

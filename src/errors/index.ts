@@ -57,6 +57,13 @@ export class AuthenticationError extends AppError {
   }
 }
 
+/** Understood and refused for a reason that authentication would not change. */
+export class ForbiddenError extends AppError {
+  readonly status = 403;
+  readonly type = 'forbidden';
+  readonly title = 'Forbidden';
+}
+
 export class NotFoundError extends AppError {
   readonly status = 404;
   readonly type = 'not-found';
