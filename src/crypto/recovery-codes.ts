@@ -11,7 +11,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
 const HASH_PURPOSE = 'mfa-recovery-code';
 const NORMALIZED_PATTERN = new RegExp(`^[A-Z2-7]{${RECOVERY_CODE_CHARACTERS}}$`);
 
-/** A new recovery code, `XXXXX-XXXXX`. */
+/** A new recovery code: two groups of five base32 characters joined by a dash. */
 export function newRecoveryCode(): string {
   // 256 is a multiple of 32, so taking each byte modulo 32 keeps every character uniform.
   const bytes = crypto.getRandomValues(new Uint8Array(RECOVERY_CODE_CHARACTERS));
