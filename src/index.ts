@@ -1,5 +1,6 @@
 import { createApp } from './app';
 import type { Env } from './env';
+import { runScheduled } from './scheduled';
 
 export { AccountLedger } from './durable/account-ledger';
 export { AuditLog } from './durable/audit-log';
@@ -9,4 +10,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled: runScheduled,
 } satisfies ExportedHandler<Env>;

@@ -56,3 +56,7 @@ export const LIVE_SESSIONS_LISTED_MAX = 100;
 /** JWT_SIGNING_KEY and JWT_VERIFY_KEYS: JSON text length, and retired keys kept at once. */
 export const JWT_KEYS_JSON_LENGTH_MAX = 4096;
 export const JWT_VERIFY_KEYS_MAX = 8;
+
+/** Rows the scheduled cleanup deletes per statement, and statements per table per run. */
+export const CLEANUP_ROWS_PER_BATCH_MAX = 500;
+export const CLEANUP_BATCHES_PER_TABLE_MAX = 20;

@@ -1,0 +1,28 @@
+import { getConfig } from './config';
+import { getDb } from './db/client';
+import type { Env } from './env';
+import { log } from './lib/log';
+import { deleteExpiredRows } from './services/cleanup';
+import type { ServiceDeps } from './services/deps';
+
+/** The cron trigger's handler: housekeeping that needs no request. */
+export async function runScheduled(
+  controller: ScheduledController,
+  env: Env,
+  ctx: ExecutionContext,
+): Promise<void> {
+  const requestId = `cron-${controller.scheduledTime}`;
+  const deps: ServiceDeps = {
+    db: getDb(env.DB),
+    env,
+    config: getConfig(env),
+    blocklist: env.REVOKED_TOKENS,
+    nowMs: controller.scheduledTime,
+    requestId,
+    clientIp: null,
+    defer: (work) => ctx.waitUntil(work),
+  };
+  const deleted = await deleteExpiredRows(deps);
+  const total = Object.values(deleted).reduce((sum, count) => sum + count, 0);
+  log('info', 'scheduled_cleanup_finished', { requestId, count: total });
+}
