@@ -106,17 +106,3 @@ export const requireAuth = authenticate({ isLiveSessionRequired: false });
 
 /** Authentication for routes that move money or change credentials: KV and D1 both agree. */
 export const requireLiveAuth = authenticate({ isLiveSessionRequired: true });
-
-/**
- * The D1 session check on its own, for a route already behind requireAuth. Prefer
- * requireLiveAuth, which runs both checks at once.
- */
-export const requireLiveSession = createMiddleware<AppEnv>(async (c, next) => {
-  const auth = c.get('auth');
-  const isLive = await isSessionLive(serviceDeps(c), {
-    sessionId: auth.sessionId,
-    holderId: auth.holderId,
-  });
-  if (!isLive) throw tokenRefused('session_not_live');
-  await next();
-});

@@ -1,7 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { NotFoundError } from '../errors';
-import { requireAuth, requireLiveSession, serviceDeps } from '../middleware/auth';
+import { requireAuth, requireLiveAuth, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
@@ -93,8 +93,7 @@ export const resetPasswordBodySchema = z.strictObject({
 
 authRoutes.post(
   '/password/change',
-  requireAuth,
-  requireLiveSession,
+  requireLiveAuth,
   requireJsonBody,
   validate('json', changePasswordBodySchema),
   async (c) => {

@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireAuth, requireLiveSession, serviceDeps } from '../middleware/auth';
+import { requireLiveAuth, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
@@ -45,7 +45,7 @@ mfaRoutes.post('/verify', requireJsonBody, validate('json', verifyMfaBodySchema)
   return c.json(tokens, 200);
 });
 
-mfaRoutes.post('/totp/setup', requireAuth, requireLiveSession, async (c) => {
+mfaRoutes.post('/totp/setup', requireLiveAuth, async (c) => {
   const auth = c.get('auth');
   const setup = await startTotpSetup(serviceDeps(c), {
     holderId: auth.holderId,
@@ -56,8 +56,7 @@ mfaRoutes.post('/totp/setup', requireAuth, requireLiveSession, async (c) => {
 
 mfaRoutes.post(
   '/totp/enable',
-  requireAuth,
-  requireLiveSession,
+  requireLiveAuth,
   requireJsonBody,
   validate('json', enableTotpBodySchema),
   async (c) => {
@@ -73,8 +72,7 @@ mfaRoutes.post(
 
 mfaRoutes.post(
   '/totp/disable',
-  requireAuth,
-  requireLiveSession,
+  requireLiveAuth,
   requireJsonBody,
   validate('json', disableTotpBodySchema),
   async (c) => {

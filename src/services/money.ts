@@ -70,7 +70,10 @@ function audited(
 async function withIdempotency(
   deps: ServiceDeps,
   request: MoneyRequest,
-  fingerprint: { operation: 'deposit' | 'withdrawal' | 'transfer'; input: Record<string, unknown> },
+  fingerprint: {
+    operation: 'deposit' | 'withdrawal' | 'transfer';
+    input: { description?: string | undefined };
+  },
   runMovement: MovementRunner,
 ): Promise<MoneyResult> {
   const run = audited(deps, request, fingerprint.operation, runMovement);
@@ -78,7 +81,11 @@ async function withIdempotency(
     return { status: 201, body: await run(null), contentType: 'application/json', isReplay: false };
   }
   const scope = { holderId: request.holderId, key: request.idempotencyKey };
-  const hash = await requestFingerprint(fingerprint.operation, fingerprint.input);
+  // An absent description and an explicit null are the same request.
+  const hash = await requestFingerprint(fingerprint.operation, {
+    ...fingerprint.input,
+    description: fingerprint.input.description ?? null,
+  });
   const claim = await claimIdempotencyKey(deps, scope, hash);
   if (claim.kind === 'replay') return { ...claim, isReplay: true };
 
@@ -168,11 +175,7 @@ export async function deposit(
   request: MoneyRequest,
   input: DepositInput,
 ): Promise<MoneyResult> {
-  const fingerprint = {
-    operation: 'deposit' as const,
-    input: { ...input, description: input.description ?? null },
-  };
-  return withIdempotency(deps, request, fingerprint, async (idempotency) => {
+  return withIdempotency(deps, request, { operation: 'deposit', input }, async (idempotency) => {
     const movement: Movement = {
       movementId: newId(deps.nowMs),
       type: 'deposit',
@@ -219,11 +222,7 @@ export async function withdraw(
   request: MoneyRequest,
   input: WithdrawInput,
 ): Promise<MoneyResult> {
-  const fingerprint = {
-    operation: 'withdrawal' as const,
-    input: { ...input, description: input.description ?? null },
-  };
-  return withIdempotency(deps, request, fingerprint, (idempotency) =>
+  return withIdempotency(deps, request, { operation: 'withdrawal', input }, (idempotency) =>
     debitThroughLedger(deps, {
       movementId: newId(deps.nowMs),
       type: 'withdrawal',
@@ -269,11 +268,7 @@ export async function transfer(
   request: MoneyRequest,
   input: TransferInput,
 ): Promise<MoneyResult> {
-  const fingerprint = {
-    operation: 'transfer' as const,
-    input: { ...input, description: input.description ?? null },
-  };
-  return withIdempotency(deps, request, fingerprint, async (idempotency) => {
+  return withIdempotency(deps, request, { operation: 'transfer', input }, async (idempotency) => {
     const isInternal = input.to_routing_number === ROUTING_NUMBER;
     const movementId = newId(deps.nowMs);
     const debitLeg = {
