@@ -1,4 +1,5 @@
 import { cloudflareTest, readD1Migrations } from '@cloudflare/vitest-plugin';
+import { unstable_readConfig } from 'wrangler';
 import { defineConfig } from 'vitest/config';
 
 // Fixed, test-only keys: tests are deterministic and never read the local .dev.vars.
@@ -12,12 +13,55 @@ const TEST_SECRETS = {
   BLIND_INDEX_KEY: 'dGVzdC1vbmx5LWJsaW5kLWluZGV4LWtleS0zMi1ieXRlcyE',
 };
 
+const DEPLOYED_ENVIRONMENTS = ['staging', 'production'] as const;
+
+/**
+ * What wrangler itself resolves for each environment of wrangler.toml (its inheritance rules
+ * applied), reduced to plain JSON for test/environments.test.ts, which runs inside workerd and
+ * cannot read files.
+ */
+function describeEnvironments() {
+  return [undefined, ...DEPLOYED_ENVIRONMENTS].map((name) => {
+    const config = unstable_readConfig({ config: './wrangler.toml', env: name });
+    return {
+      environment: name ?? 'development',
+      workerName: config.name,
+      vars: config.vars,
+      d1: config.d1_databases.map(
+        ({ binding, database_name, database_id }: Record<string, string | undefined>) => ({
+          binding,
+          name: database_name,
+          id: database_id,
+        }),
+      ),
+      kv: config.kv_namespaces.map(({ binding, id }: Record<string, string | undefined>) => ({
+        binding,
+        id,
+      })),
+      durableObjects: config.durable_objects.bindings.map(
+        ({ name, class_name }: { name: string; class_name: string }) => ({
+          name,
+          className: class_name,
+        }),
+      ),
+      sendEmail: config.send_email.map(({ name }: { name: string }) => name),
+      crons: config.triggers.crons ?? [],
+      observability: config.observability?.enabled === true,
+      minify: config.minify === true,
+    };
+  });
+}
+
 export default defineConfig({
   plugins: [
     cloudflareTest(async () => ({
       wrangler: { configPath: './wrangler.toml' },
       miniflare: {
-        bindings: { ...TEST_SECRETS, TEST_MIGRATIONS: await readD1Migrations('./migrations') },
+        bindings: {
+          ...TEST_SECRETS,
+          TEST_MIGRATIONS: await readD1Migrations('./migrations'),
+          TEST_WRANGLER_ENVIRONMENTS: describeEnvironments(),
+        },
       },
     })),
   ],

@@ -41,14 +41,16 @@ function runNpm(args, logPath) {
   }
 }
 
-/** Builds like CI does and sums the gzip sizes of dist/index.js and dist/*.wasm. */
+/**
+ * Builds like CI does and sums the gzip sizes of every module wrangler would upload: the script,
+ * the WebAssembly and the text modules; not the source map or wrangler's README.
+ */
 export function measureBundle(logPath) {
   rmSync(join(ROOT, 'dist'), { recursive: true, force: true });
   runNpm(['run', 'build'], logPath);
-  const names = [
-    'index.js',
-    ...readdirSync(join(ROOT, 'dist')).filter((name) => name.endsWith('.wasm')),
-  ];
+  const names = readdirSync(join(ROOT, 'dist')).filter(
+    (name) => !name.endsWith('.map') && name !== 'README.md',
+  );
   const files = names.map((name) => ({
     file: `dist/${name}`,
     gzipBytes: gzipSync(readFileSync(join(ROOT, 'dist', name))).length,
