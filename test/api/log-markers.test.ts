@@ -1,0 +1,280 @@
+import { env } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import { createApp } from '../../src/app';
+import { getConfig } from '../../src/config';
+import { decryptField } from '../../src/crypto/fields';
+import { totpAt, totpSecretFromBase32 } from '../../src/crypto/totp';
+import { fixedClock } from '../../src/lib/time';
+import { BASE, newCustomer, signupBody } from '../helpers';
+import { capturedLogLines } from '../setup';
+
+/**
+ * One customer goes through everything a customer can do, with personal values that appear
+ * nowhere else, and then no log line may hold any of them. The markers are fixed so that a
+ * failure names the same value on every run; the server-made secrets (tokens, the card number,
+ * the TOTP secret, recovery and reset codes) are collected on the way.
+ */
+const MARKERS = {
+  name: 'Quennel Marktwaite',
+  email: 'quennel.marktwaite.logcheck@example.com',
+  newEmail: 'q.marktwaite.renamed.logcheck@example.com',
+  password: 'Marker passphrase Zq7-Lw3-Hk9',
+  wrongPassword: 'Marker wrong guess Pv2-Xs8-Ty4',
+  newPassword: 'Marker changed phrase Rn5-Bd1-Gc6',
+  resetPassword: 'Marker reset phrase Wm4-Jf2-Kx8',
+  ssn: '512-73-9041',
+  dateOfBirth: '1979-04-23',
+  address: '77 Markerfield Crescent, Logtown',
+  description: 'Marker rent memo Oyster',
+  idempotencyKey: 'marker-idem-key-7c41d9',
+} as const;
+
+const START = '2026-12-03T12:00:10.000Z';
+const CLIENT = { 'CF-Connecting-IP': '203.0.113.77', 'User-Agent': 'log-marker-check/1.0' };
+
+/** The in-process app under a fixed clock, keeping every waitUntil so the test can await it. */
+function customerSession() {
+  const clock = fixedClock(START);
+  const app = createApp({ clock });
+  const deferred: Promise<unknown>[] = [];
+  const executionContext = {
+    waitUntil: (work: Promise<unknown>) => void deferred.push(work),
+    passThroughOnException: () => undefined,
+    props: {},
+  } as unknown as ExecutionContext;
+
+  async function call(
+    method: string,
+    path: string,
+    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+  ) {
+    const headers: Record<string, string> = { ...CLIENT, ...options.headers };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+    const url = path.startsWith('http') ? path : `${BASE}${path}`;
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    const response = await app.request(url, { method, headers, body }, env, executionContext);
+    const text = await response.text();
+    const isJson = (response.headers.get('Content-Type') ?? '').includes('json');
+    return { status: response.status, body: text && isJson ? JSON.parse(text) : text, text };
+  }
+
+  async function settle() {
+    while (deferred.length > 0) await Promise.allSettled(deferred.splice(0));
+  }
+
+  return { clock, call, settle };
+}
+
+async function cardNumberOf(cardId: string): Promise<string> {
+  const row = await env.DB.prepare('SELECT number_ciphertext FROM cards WHERE id = ?')
+    .bind(cardId)
+    .first<{ number_ciphertext: string }>();
+  const context = { table: 'cards', column: 'number', rowId: cardId };
+  return decryptField(getConfig(env).fieldEncryption, context, row!.number_ciphertext);
+}
+
+describe('logs of a whole customer journey', () => {
+  it('never hold a password, SSN, card number, email, token or one-time code', async () => {
+    const { clock, call, settle } = customerSession();
+    const secrets: Record<string, string> = { ...MARKERS };
+    const expectStatus = (response: { status: number; text: string }, status: number) =>
+      expect(response.status, response.text).toBe(status);
+
+    const signup = await call('POST', '/auth/signup', {
+      body: signupBody({
+        name: MARKERS.name,
+        email: MARKERS.email,
+        password: MARKERS.password,
+        ssn: MARKERS.ssn,
+        date_of_birth: MARKERS.dateOfBirth,
+        mailing_address: MARKERS.address,
+      }),
+    });
+    expectStatus(signup, 201);
+    secrets.signupAccess = signup.body.access_token;
+    secrets.signupRefresh = signup.body.refresh_token;
+
+    // A second signup with the same SSN and email, refused: its values are in the request too.
+    expectStatus(
+      await call('POST', '/auth/signup', {
+        body: signupBody({ email: MARKERS.email, ssn: MARKERS.ssn, password: MARKERS.password }),
+      }),
+      409,
+    );
+    expectStatus(
+      await call('POST', '/auth/login', {
+        body: { email: MARKERS.email, password: MARKERS.wrongPassword },
+      }),
+      401,
+    );
+    const login = await call('POST', '/auth/login', {
+      body: { email: MARKERS.email, password: MARKERS.password },
+    });
+    expectStatus(login, 200);
+    let token: string = login.body.access_token;
+    secrets.loginAccess = token;
+    secrets.loginRefresh = login.body.refresh_token;
+
+    expectStatus(await call('GET', '/account-holders/me', { token }), 200);
+    expectStatus(
+      await call('PATCH', '/account-holders/me', {
+        token,
+        body: { email: MARKERS.newEmail, current_password: MARKERS.password },
+      }),
+      200,
+    );
+
+    const checking = await call('POST', '/accounts', {
+      token,
+      body: { account_type: 'checking', nickname: 'Everyday' },
+    });
+    expectStatus(checking, 201);
+    const accountId: string = checking.body.id;
+    const deposit = {
+      token,
+      body: { account_id: accountId, amount: '500.00', description: MARKERS.description },
+      headers: { 'Idempotency-Key': MARKERS.idempotencyKey },
+    };
+    expectStatus(await call('POST', '/transactions/deposit', deposit), 201);
+    expectStatus(await call('POST', '/transactions/deposit', deposit), 201);
+    expectStatus(
+      await call('POST', '/transactions/withdraw', {
+        token,
+        body: { account_id: accountId, amount: '10000.00' },
+      }),
+      422,
+    );
+
+    const payee = await newCustomer();
+    const payeeAccount = await call('POST', '/accounts', {
+      token: payee.accessToken,
+      body: { account_type: 'savings' },
+    });
+    expectStatus(payeeAccount, 201);
+    expectStatus(
+      await call('POST', '/transactions/transfer', {
+        token,
+        body: {
+          from_account_id: accountId,
+          to_routing_number: '123456789',
+          to_account_number: payeeAccount.body.account_number,
+          amount: '25.00',
+          description: MARKERS.description,
+        },
+      }),
+      201,
+    );
+
+    const card = await call('POST', '/cards', {
+      token,
+      body: { account_id: accountId, card_type: 'debit' },
+    });
+    expectStatus(card, 201);
+    secrets.cardNumber = await cardNumberOf(card.body.id);
+    expectStatus(await call('GET', `/cards/${card.body.id}`, { token }), 200);
+    expectStatus(await call('GET', `/transactions?q=rent&account_id=${accountId}`, { token }), 200);
+    expectStatus(await call('GET', '/statements', { token, headers: { Accept: 'text/csv' } }), 200);
+
+    const refreshed = await call('POST', '/auth/refresh', {
+      body: { refresh_token: secrets.loginRefresh },
+    });
+    expectStatus(refreshed, 200);
+    token = refreshed.body.access_token;
+    secrets.refreshedAccess = token;
+    secrets.refreshedRefresh = refreshed.body.refresh_token;
+    // Replaying the spent refresh token ends that session: log in again afterwards.
+    expectStatus(
+      await call('POST', '/auth/refresh', { body: { refresh_token: secrets.loginRefresh } }),
+      401,
+    );
+
+    const again = await call('POST', '/auth/login', {
+      body: { email: MARKERS.newEmail, password: MARKERS.password },
+    });
+    expectStatus(again, 200);
+    token = again.body.access_token;
+    secrets.againAccess = token;
+    expectStatus(
+      await call('POST', '/auth/password/change', {
+        token,
+        body: { current_password: MARKERS.password, new_password: MARKERS.newPassword },
+      }),
+      204,
+    );
+
+    expectStatus(
+      await call('POST', '/auth/password/forgot', { body: { email: MARKERS.newEmail } }),
+      202,
+    );
+    await settle();
+    const outbox = await call(
+      'GET',
+      `https://bank.test/dev/outbox?to=${encodeURIComponent(MARKERS.newEmail)}`,
+    );
+    const resetToken = String(outbox.body.data[0]?.body ?? '').match(
+      /reset: ([A-Za-z0-9_-]{43})$/m,
+    )?.[1];
+    expect(resetToken).toBeDefined();
+    secrets.resetToken = resetToken!;
+    expectStatus(
+      await call('POST', '/auth/password/reset', {
+        body: { token: resetToken, new_password: MARKERS.resetPassword },
+      }),
+      204,
+    );
+
+    const fresh = await call('POST', '/auth/login', {
+      body: { email: MARKERS.newEmail, password: MARKERS.resetPassword },
+    });
+    expectStatus(fresh, 200);
+    token = fresh.body.access_token;
+    secrets.freshAccess = token;
+    const setup = await call('POST', '/auth/mfa/totp/setup', { token });
+    expectStatus(setup, 200);
+    secrets.totpSecret = setup.body.secret;
+    secrets.otpauthUri = setup.body.otpauth_uri;
+    const secretBytes = totpSecretFromBase32(setup.body.secret);
+    const enabled = await call('POST', '/auth/mfa/totp/enable', {
+      token,
+      body: { code: totpAt(secretBytes, clock.nowMs()) },
+    });
+    expectStatus(enabled, 200);
+    const recoveryCodes: string[] = enabled.body.recovery_codes;
+    recoveryCodes.forEach((code, index) => (secrets[`recoveryCode${index}`] = code));
+
+    clock.advanceMs(30_000);
+    const challenge = await call('POST', '/auth/login', {
+      body: { email: MARKERS.newEmail, password: MARKERS.resetPassword },
+    });
+    expectStatus(challenge, 200);
+    secrets.mfaToken = challenge.body.mfa_token;
+    const verified = await call('POST', '/auth/mfa/verify', {
+      body: { mfa_token: challenge.body.mfa_token, code: recoveryCodes[0] },
+    });
+    expectStatus(verified, 200);
+    token = verified.body.access_token;
+    secrets.mfaAccess = token;
+    secrets.mfaRefresh = verified.body.refresh_token;
+
+    expectStatus(await call('GET', '/auth/sessions', { token }), 200);
+    expectStatus(await call('GET', '/account-holders/me/audit-events', { token }), 200);
+    expectStatus(await call('POST', '/auth/logout', { token }), 204);
+    expectStatus(await call('GET', '/accounts', { token }), 401);
+    await settle();
+
+    // Spellings a careless log could use: the SSN without dashes, the email's local part.
+    secrets.ssnDigits = MARKERS.ssn.replaceAll('-', '');
+    secrets.emailLocalPart = MARKERS.email.split('@')[0]!;
+    secrets.newEmailLocalPart = MARKERS.newEmail.split('@')[0]!;
+
+    // The journey must have logged plenty, or the check below would pass by saying nothing.
+    expect(capturedLogLines.length).toBeGreaterThan(40);
+    const leaks = capturedLogLines.flatMap((line) =>
+      Object.entries(secrets)
+        .filter(([, value]) => line.toLowerCase().includes(value.toLowerCase()))
+        .map(([name]) => `${name} in ${line.slice(0, 160)}`),
+    );
+    expect(leaks).toEqual([]);
+  });
+});
