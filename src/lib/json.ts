@@ -9,10 +9,25 @@ export type StrictJsonResult =
 
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** A number written the way a person writes an amount or a count: no exponent, two places. */
+const PLAIN_NUMBER = /^-?\d+(\.\d{1,2})?$/;
+
+/**
+ * A number literal with an exponent or more than two decimals (1e3, 100.10000000000000001)
+ * would reach validation as whatever double it rounds to, and pass as an amount it does not
+ * spell. Such literals are handed on as their source text instead, which every numeric field
+ * then refuses for what it is.
+ */
+function keepUnusualNumbersAsText(_key: string, value: unknown, context?: { source?: string }) {
+  if (typeof value !== 'number' || context?.source === undefined) return value;
+  return PLAIN_NUMBER.test(context.source) ? value : context.source;
+}
+
 export function parseStrictJson(text: string): StrictJsonResult {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    // The reviver's third argument (JSON.parse source text access) is in every V8 since 11.4.
+    value = JSON.parse(text, keepUnusualNumbersAsText as Parameters<typeof JSON.parse>[1]);
   } catch {
     return { ok: false, reason: 'malformed' };
   }

@@ -48,5 +48,9 @@ export const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
           : 'The request body uses a reserved member name.';
     throw new BadRequestError(detail);
   }
+  // The validators read c.req.json(), which would parse the text again with plain JSON.parse and
+  // lose what the strict parse decided (unusual number literals kept as text). They get its value.
+  const { value } = parsed;
+  c.req.json = <T>() => Promise.resolve(value as T);
   await next();
 });

@@ -95,6 +95,23 @@ describe('POST /transactions/deposit', () => {
     expect(await transactionCount()).toBe(before);
   });
 
+  it.each([
+    ['an exponent', '1e3'],
+    ['more decimals than a double keeps', '100.10000000000000001'],
+    ['a trailing third decimal', '12.500'],
+  ])('refuses a JSON number literal with %s, whatever it rounds to', async (_label, literal) => {
+    const customer = await newCustomer();
+    const account = await openFunded(customer);
+    const before = await transactionCount();
+    const response = await api('POST', '/transactions/deposit', {
+      token: customer.accessToken,
+      body: `{"account_id":"${account.id}","amount":${literal}}`,
+    });
+    expectProblem(response, 422, 'validation-failed');
+    expect(response.body.errors[0].path).toBe('amount');
+    expect(await transactionCount()).toBe(before);
+  });
+
   it('accepts a description at the maximum length and refuses one character more', async () => {
     const customer = await newCustomer();
     const account = await openFunded(customer);

@@ -92,4 +92,27 @@ describe('parseStrictJson', () => {
   ])('refuses %s as malformed JSON', (_name, text) => {
     expect(parseStrictJson(text)).toEqual({ ok: false, reason: 'malformed' });
   });
+
+  it.each([
+    ['an exponent', '{"amount":1e3}', '1e3'],
+    ['a capital exponent with a sign', '{"amount":1E+2}', '1E+2'],
+    [
+      'more decimals than a double keeps',
+      '{"amount":100.10000000000000001}',
+      '100.10000000000000001',
+    ],
+    ['three decimals', '{"amount":12.500}', '12.500'],
+  ])('hands on a number written with %s as its source text', (_name, text, source) => {
+    expect(parseStrictJson(text)).toEqual({ ok: true, value: { amount: source } });
+  });
+
+  it.each([
+    ['a whole number', '{"n":42}', 42],
+    ['two decimals', '{"n":12.05}', 12.05],
+    ['a negative number', '{"n":-3.5}', -3.5],
+    ['numbers in an array', '[1,2.25]', [1, 2.25]],
+  ])('keeps %s a number', (_name, text, value) => {
+    const parsed = parseStrictJson(text);
+    expect(parsed).toEqual({ ok: true, value: typeof value === 'number' ? { n: value } : value });
+  });
 });
