@@ -31,7 +31,8 @@ export const HOLDER_AGE_YEARS_MIN = 18;
 export const BIRTH_DATE_MIN = '1900-01-01';
 
 export const STATEMENT_DAYS_DEFAULT = 30;
-export const STATEMENT_DAYS_MAX = 366;
+/** One calendar month at most per call: longer periods are asked for month by month. */
+export const STATEMENT_DAYS_MAX = 31;
 export const STATEMENT_TRANSACTIONS_MAX = 5000;
 
 export const ACCOUNTS_PER_HOLDER_MAX = 20;
