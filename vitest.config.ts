@@ -48,6 +48,7 @@ function describeEnvironments() {
       crons: config.triggers.crons ?? [],
       observability: config.observability?.enabled === true,
       minify: config.minify === true,
+      publicUrls: config.workers_dev !== false || config.preview_urls !== false,
     };
   });
 }

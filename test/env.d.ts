@@ -13,6 +13,8 @@ interface WranglerEnvironment {
   crons: string[];
   observability: boolean;
   minify: boolean;
+  /** Whether a *.workers.dev address or preview URLs would answer besides the hostname. */
+  publicUrls: boolean;
 }
 
 declare global {

@@ -44,6 +44,10 @@ describe('wrangler.toml environments', () => {
     expect(new Set(namespaces).size).toBe(namespaces.length);
   });
 
+  it('answers on no workers.dev address and no preview URL', () => {
+    for (const entry of environments) expect(entry.publicUrls).toBe(false);
+  });
+
   it('runs the cleanup cron everywhere', () => {
     for (const entry of environments) expect(entry.crons).toEqual(development.crons);
   });
