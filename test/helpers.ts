@@ -148,3 +148,40 @@ export async function newCustomerVia(
     refreshToken: response.body.refresh_token,
   };
 }
+
+/**
+ * Like apiAt(), but every request gets an execution context that keeps what the Worker hands to
+ * waitUntil, and settle() waits for all of it: mail, audit appends and their log lines are then
+ * in place before the test looks.
+ */
+export function apiSettledAt(clock: Clock): { call: ApiCall; settle: () => Promise<void> } {
+  const app = createApp({ clock });
+  const deferred: Promise<unknown>[] = [];
+  const executionContext = {
+    waitUntil: (work: Promise<unknown>) => void deferred.push(work),
+    passThroughOnException: () => undefined,
+    props: {},
+  } as unknown as ExecutionContext;
+  async function call<T = any>(method: string, path: string, options: ApiOptions = {}) {
+    const headers: Record<string, string> = {
+      'CF-Connecting-IP': '203.0.113.10',
+      ...options.headers,
+    };
+    if (options.token) headers.Authorization = `Bearer ${options.token}`;
+    let body: string | undefined;
+    if (options.body !== undefined) {
+      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+      headers['Content-Type'] ??= 'application/json';
+    }
+    const url = path.startsWith('http') ? path : `${BASE}${path}`;
+    const response = await app.request(url, { method, headers, body }, env, executionContext);
+    const text = await response.text();
+    const contentType = response.headers.get('Content-Type') ?? '';
+    const parsed = text && contentType.includes('json') ? JSON.parse(text) : text;
+    return { status: response.status, headers: response.headers, body: parsed as T, text };
+  }
+  async function settle() {
+    while (deferred.length > 0) await Promise.allSettled(deferred.splice(0));
+  }
+  return { call, settle };
+}

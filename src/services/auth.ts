@@ -10,6 +10,7 @@ import { constraintFailure } from '../db/client';
 import { accountHolders } from '../db/schema';
 import { AuthenticationError, TooManyRequestsError } from '../errors';
 import { recordAuditEvent } from './audit';
+import { notifyOwner } from './notifications';
 import { newId } from '../lib/ids';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
@@ -129,6 +130,8 @@ export async function login(
     await recordAuditEvent(deps, { type: 'login_failed', outcome: 'failure', holderId });
     if (after.lockedForSeconds > 0) {
       await recordAuditEvent(deps, { type: 'login_locked', outcome: 'failure', holderId });
+      // Only the failure that starts the lock mails, and only a real holder: after the answer.
+      if (holder) notifyOwner(deps, 'login_locked', { email: input.email });
     }
     throw new AuthenticationError(LOGIN_REFUSED, {
       reason: holder ? 'bad_password' : 'unknown_email',

@@ -12,6 +12,7 @@ import { LOGIN_THROTTLE_PURPOSE } from './auth';
 import type { ServiceDeps } from './deps';
 import { getHolder } from './holders';
 import { getMailer } from './mailer';
+import { notifyOwner } from './notifications';
 import { assertPasswordAllowed } from './password-policy';
 import { endAllSessions } from './sessions';
 
@@ -45,6 +46,7 @@ export async function changePassword(
     holderId: holder.id,
     sessionId: input.sessionId,
   });
+  notifyOwner(deps, 'password_changed', { email: holder.email });
 }
 
 /**
@@ -172,4 +174,5 @@ export async function resetPassword(
   );
   await deps.env.LOGIN_THROTTLE.get(deps.env.LOGIN_THROTTLE.idFromName(throttleKey)).reset();
   await recordAuditEvent(deps, { type: 'password_reset', outcome: 'success', holderId: holder.id });
+  notifyOwner(deps, 'password_reset', { email: holder.email });
 }

@@ -6,6 +6,7 @@ import { AuthenticationError, ConflictError, NotFoundError, ValidationError } fr
 import { HOLDER_AGE_YEARS_MIN } from '../lib/limits';
 import { ageYears, toDateString, toIso } from '../lib/time';
 import type { ServiceDeps } from './deps';
+import { notifyOwner } from './notifications';
 
 export interface HolderView {
   id: string;
@@ -106,6 +107,12 @@ export async function updateHolder(
       .returning();
     const row = rows[0];
     if (!row) throw new NotFoundError('No such account holder.');
+    // The old address hears of an email change: mail to the new one would reach only the
+    // person who made it.
+    if (isEmailChange) notifyOwner(deps, 'email_changed', { email: holder.email });
+    if (row.mailingAddress !== holder.mailingAddress) {
+      notifyOwner(deps, 'mailing_address_changed', { email: row.email });
+    }
     return row;
   } catch (error) {
     if (constraintFailure(error) === 'unique') throw alreadyRegistered();

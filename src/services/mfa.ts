@@ -10,6 +10,7 @@ import { newId } from '../lib/ids';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import { recordAuditEvent } from './audit';
+import { notifyOwner } from './notifications';
 import type { ServiceDeps } from './deps';
 import { getHolder } from './holders';
 import {
@@ -147,6 +148,7 @@ export async function enableTotp(
     holderId: input.holderId,
     sessionId: input.sessionId,
   });
+  notifyOwner(deps, 'mfa_enabled', { holderId: input.holderId });
   return { recovery_codes: codes };
 }
 
@@ -282,4 +284,5 @@ export async function disableTotp(
     holderId: holder.id,
     sessionId: input.sessionId,
   });
+  notifyOwner(deps, 'mfa_disabled', { email: holder.email });
 }

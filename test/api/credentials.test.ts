@@ -18,15 +18,18 @@ import {
 
 const NEW_PASSWORD = 'a brand new passphrase 2026';
 
-/** Reads the reset token from the newest outbox mail, waiting for the deferred send. */
+/** Reads the token of the newest reset mail in the outbox, waiting for the deferred send. */
 async function resetTokenFor(call: ApiCall, email: string): Promise<string> {
   for (let attempt = 0; attempt < 50; attempt++) {
     const outbox = await call(
       'GET',
       `https://bank.test/dev/outbox?to=${encodeURIComponent(email)}`,
     );
-    const body: string | undefined = outbox.body.data[0]?.body;
-    const match = body?.match(/reset: ([A-Za-z0-9_-]{43})$/m);
+    // The newest reset mail: notices of changes to the account share the mailbox.
+    const bodies: string[] = outbox.body.data.map((mail: { body: string }) => mail.body);
+    const match = bodies
+      .map((body) => body.match(/reset: ([A-Za-z0-9_-]{43})$/m))
+      .find((found) => found !== null);
     if (match?.[1]) return match[1];
     await new Promise((resolve) => setTimeout(resolve, 20));
   }

@@ -1,11 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/app';
 import { getConfig } from '../../src/config';
 import { decryptField } from '../../src/crypto/fields';
 import { totpAt, totpSecretFromBase32 } from '../../src/crypto/totp';
 import { fixedClock } from '../../src/lib/time';
-import { BASE, newCustomer, signupBody } from '../helpers';
+import { apiSettledAt, newCustomer, signupBody, type ApiCall } from '../helpers';
 import { capturedLogLines } from '../setup';
 
 /**
@@ -32,37 +31,12 @@ const MARKERS = {
 const START = '2026-12-03T12:00:10.000Z';
 const CLIENT = { 'CF-Connecting-IP': '203.0.113.77', 'User-Agent': 'log-marker-check/1.0' };
 
-/** The in-process app under a fixed clock, keeping every waitUntil so the test can await it. */
+/** The in-process app under a fixed clock, from one client, awaiting its deferred work. */
 function customerSession() {
   const clock = fixedClock(START);
-  const app = createApp({ clock });
-  const deferred: Promise<unknown>[] = [];
-  const executionContext = {
-    waitUntil: (work: Promise<unknown>) => void deferred.push(work),
-    passThroughOnException: () => undefined,
-    props: {},
-  } as unknown as ExecutionContext;
-
-  async function call(
-    method: string,
-    path: string,
-    options: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-  ) {
-    const headers: Record<string, string> = { ...CLIENT, ...options.headers };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    if (options.body !== undefined) headers['Content-Type'] = 'application/json';
-    const url = path.startsWith('http') ? path : `${BASE}${path}`;
-    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
-    const response = await app.request(url, { method, headers, body }, env, executionContext);
-    const text = await response.text();
-    const isJson = (response.headers.get('Content-Type') ?? '').includes('json');
-    return { status: response.status, body: text && isJson ? JSON.parse(text) : text, text };
-  }
-
-  async function settle() {
-    while (deferred.length > 0) await Promise.allSettled(deferred.splice(0));
-  }
-
+  const { call: settledCall, settle } = apiSettledAt(clock);
+  const call: ApiCall = (method, path, options = {}) =>
+    settledCall(method, path, { ...options, headers: { ...CLIENT, ...options.headers } });
   return { clock, call, settle };
 }
 
@@ -212,9 +186,9 @@ describe('logs of a whole customer journey', () => {
       'GET',
       `https://bank.test/dev/outbox?to=${encodeURIComponent(MARKERS.newEmail)}`,
     );
-    const resetToken = String(outbox.body.data[0]?.body ?? '').match(
-      /reset: ([A-Za-z0-9_-]{43})$/m,
-    )?.[1];
+    const resetToken = outbox.body.data
+      .map((mail: { body: string }) => mail.body.match(/reset: ([A-Za-z0-9_-]{43})$/m)?.[1])
+      .find(Boolean);
     expect(resetToken).toBeDefined();
     secrets.resetToken = resetToken!;
     expectStatus(
