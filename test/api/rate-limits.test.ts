@@ -259,6 +259,13 @@ describe('auth limit per client IP', () => {
     expectRateLimited(await call('POST', '/auth/login', { ip, body: {} }), 20);
   });
 
+  it('counts a percent-encoded credential path as the route it reaches', async () => {
+    const { call } = limitedApp({ auth: 1 });
+    const ip = freshIp();
+    expectProblem(await call('POST', '/auth/%6Cogin', { ip, body: {} }), 422, 'validation-failed');
+    expectRateLimited(await call('POST', '/auth/log%69n', { ip, body: {} }), 60);
+  });
+
   it('names only paths that are POST routes of the app', () => {
     const postPaths = new Set(
       createApp()
