@@ -57,9 +57,8 @@ export class RateLimiter extends DurableObject<Env> {
 
     const entries = policies.map((policy) => {
       assert(Number.isSafeInteger(policy.quota) && policy.quota > 0, 'a quota is positive');
-      assert(Number.isSafeInteger(policy.windowSeconds) && policy.windowSeconds > 0, 'a window');
-      const log = this.#logFor(policy.name);
-      log.slide(timeMs, policy.windowSeconds * 1000);
+      const log = this.#logFor(policy);
+      log.slide(timeMs);
       return { policy, log, hasRoom: log.count < policy.quota };
     });
 
@@ -67,8 +66,7 @@ export class RateLimiter extends DurableObject<Env> {
     if (isAllowed) for (const entry of entries) entry.log.record(timeMs);
 
     const states = entries.map(({ policy, log }) => {
-      const windowMs = policy.windowSeconds * 1000;
-      const untilMs = log.msUntilSlotFrees(policy.quota, timeMs, windowMs);
+      const untilMs = log.msUntilSlotFrees({ quota: policy.quota, nowMs: timeMs });
       return {
         ...policy,
         remaining: Math.max(0, policy.quota - log.count),
@@ -80,11 +78,13 @@ export class RateLimiter extends DurableObject<Env> {
     return { isAllowed, states, retryAfterSeconds };
   }
 
-  #logFor(name: RatePolicyName): SlidingWindowLog {
-    let log = this.#logs.get(name);
-    if (!log) {
-      log = new SlidingWindowLog();
-      this.#logs.set(name, log);
+  #logFor(policy: RatePolicy): SlidingWindowLog {
+    const windowMs = policy.windowSeconds * 1000;
+    let log = this.#logs.get(policy.name);
+    // A policy keeps its window; a new one (a deploy that changed it) starts a new log.
+    if (log?.windowMs !== windowMs) {
+      log = new SlidingWindowLog(windowMs);
+      this.#logs.set(policy.name, log);
     }
     return log;
   }

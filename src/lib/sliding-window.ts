@@ -11,17 +11,23 @@ import { assert } from './assert';
  * Times must not go backwards; the caller makes them monotonic (see the rate limiter).
  */
 export class SlidingWindowLog {
+  readonly windowMs: number;
   #timesMs: number[] = [];
   /** Index of the oldest entry still in the window; entries before it wait for compaction. */
   #head = 0;
+
+  constructor(windowMs: number) {
+    assert(Number.isSafeInteger(windowMs) && windowMs > 0, 'a window is a positive duration');
+    this.windowMs = windowMs;
+  }
 
   get count(): number {
     return this.#timesMs.length - this.#head;
   }
 
   /** Forgets the entries that left the window ending at nowMs. */
-  slide(nowMs: number, windowMs: number): void {
-    const windowStartMs = nowMs - windowMs;
+  slide(nowMs: number): void {
+    const windowStartMs = nowMs - this.windowMs;
     while (this.#head < this.#timesMs.length && this.#timesMs[this.#head]! <= windowStartMs) {
       this.#head += 1;
     }
@@ -42,9 +48,9 @@ export class SlidingWindowLog {
    * Milliseconds from nowMs until fewer than `quota` entries are in the window, or until the
    * oldest one leaves it when there are already fewer; zero for an empty log.
    */
-  msUntilSlotFrees(quota: number, nowMs: number, windowMs: number): number {
+  msUntilSlotFrees(at: { quota: number; nowMs: number }): number {
     if (this.count === 0) return 0;
-    const index = this.#head + Math.max(0, this.count - quota);
-    return this.#timesMs[index]! + windowMs - nowMs;
+    const index = this.#head + Math.max(0, this.count - at.quota);
+    return this.#timesMs[index]! + this.windowMs - at.nowMs;
   }
 }
