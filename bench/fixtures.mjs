@@ -50,8 +50,9 @@ async function signUp(origin, label) {
 /**
  * Two customers: the first has a checking account with a large balance (the hot account every
  * transfer debits) and a savings account, so the accounts list has more than one row; the
- * second has the account every transfer credits. Two signups per fresh state stay well inside
- * a per-IP signup limit of 5 a minute, so no CF-Connecting-IP header is sent.
+ * second has the account every transfer credits. The server runs with rate limits the load
+ * never reaches (server.mjs), so no CF-Connecting-IP header is sent and all of it counts
+ * against the one address wrangler dev sees, 127.0.0.1.
  */
 export async function createFixtures(origin) {
   const payer = await signUp(origin, 'payer');

@@ -20,6 +20,18 @@ const runId = `${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 let stepCount = 0;
 let failedCount = 0;
 
+// wrangler dev hands a client-sent CF-Connecting-IP to the Worker as it is (Cloudflare's edge
+// would replace it with the real one), so each step acts as a client on a network of its own:
+// an IPv6 /64 in the documentation prefix 2001:db8::/32, new for every run. The API allows 5
+// credential requests a minute per IP, and this story signs in a dozen times in a few seconds;
+// the steps near the end check that the limits themselves hold.
+const runNetwork = randomBytes(2).toString('hex');
+let stepClientIp = null;
+
+function clientIpOfStep(step) {
+  return `2001:db8:${runNetwork}:${step.toString(16)}::1`;
+}
+
 class StepFailure extends Error {}
 
 function check(condition, message) {
@@ -95,6 +107,7 @@ function parseCsv(text) {
 
 async function call(method, path, { token, body, headers = {}, accept } = {}) {
   const init = { method, headers: { ...headers }, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) };
+  if (stepClientIp) init.headers['cf-connecting-ip'] = stepClientIp;
   if (token) init.headers.authorization = `Bearer ${token}`;
   if (accept) init.headers.accept = accept;
   if (body !== undefined) {
@@ -116,6 +129,7 @@ async function call(method, path, { token, body, headers = {}, accept } = {}) {
 
 async function step(name, run) {
   stepCount += 1;
+  stepClientIp = clientIpOfStep(stepCount);
   const label = `${String(stepCount).padStart(2, '0')} ${name}`;
   try {
     const note = await run();
@@ -553,7 +567,7 @@ await step('logout, then the revoked access token gets 401', async () => {
   check(/^Bearer\b/.test(challenge), `WWW-Authenticate is "${challenge}"`);
 });
 
-await step('A resets the password through the local outbox; the old sessions die', async () => {
+await step('A resets the password with a token from the local outbox', async () => {
   const login = await call('POST', '/auth/login', {
     body: { email: customerA.email, password: customerA.password },
   });
@@ -578,6 +592,11 @@ await step('A resets the password through the local outbox; the old sessions die
     body: { token, new_password: newPassword },
   });
   expectStatus(reset, 204);
+  state.reset = { token, newPassword, oldTokens };
+});
+
+await step('after the reset, old tokens, the spent reset token and old password fail', async () => {
+  const { token, newPassword, oldTokens } = state.reset;
   expectProblem(await call('GET', '/account-holders/me', { token: oldTokens.access_token }), 401);
   expectProblem(
     await call('POST', '/auth/refresh', { body: { refresh_token: oldTokens.refresh_token } }),
@@ -670,6 +689,38 @@ await step('a recovery code logs B in once; the same code again gets 401', async
     body: { mfa_token: await loginWithMfa(customerB), code },
   });
   expectProblem(again, 401);
+});
+
+await step('answers carry RateLimit-Policy and RateLimit fields', async () => {
+  const first = await call('GET', '/accounts', { token: state.tokenB });
+  const second = await call('GET', '/accounts', { token: state.tokenB });
+  expectStatus(second, 200);
+  const policy = second.headers.get('ratelimit-policy');
+  check(policy === '"general";q=60;w=60', `RateLimit-Policy is ${policy}`);
+  const remaining = [first, second].map((response) =>
+    Number(/^"general";r=(\d+);t=\d+$/.exec(response.headers.get('ratelimit') ?? '')?.[1]),
+  );
+  check(remaining[1] === remaining[0] - 1, `remaining went ${remaining.join(' → ')}`);
+  return second.headers.get('ratelimit');
+});
+
+await step('the 6th login a minute from one IP is refused with 429, XFF or not', async () => {
+  // Unknown emails, one per attempt, so that the per-email lockout never comes into it.
+  const attempt = (index, headers = {}) =>
+    call('POST', '/auth/login', {
+      body: { email: `e2e-nobody-${index}-${runId}@example.com`, password: 'not the password' },
+      headers,
+    });
+  for (let index = 1; index <= 5; index++) expectProblem(await attempt(index), 401);
+  const refused = await attempt(6);
+  expectProblem(refused, 429);
+  check(refused.body.type.endsWith('/rate-limited'), `problem type ${refused.body.type}`);
+  const retryAfter = Number(refused.headers.get('retry-after'));
+  check(retryAfter >= 1 && retryAfter <= 60, `Retry-After is ${retryAfter}`);
+  const limits = refused.headers.get('ratelimit') ?? '';
+  check(/"auth";r=0;t=\d+$/.test(limits), `RateLimit is "${limits}"`);
+  expectProblem(await attempt(7, { 'x-forwarded-for': '192.0.2.44' }), 429);
+  return `Retry-After ${retryAfter}`;
 });
 
 await step('unknown route is a 404 problem', async () => {

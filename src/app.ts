@@ -9,6 +9,7 @@ import { limitBody } from './middleware/body';
 import type { AppEnv } from './middleware/context';
 import { corsFromConfig } from './middleware/cors';
 import { requireHttps } from './middleware/https-only';
+import { limitByClient } from './middleware/rate-limit';
 import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import { benchRoutes } from './routes/bench';
@@ -42,7 +43,9 @@ export function createApp(options: AppOptions = {}) {
     await next();
   });
 
-  app.use(requireHttps, corsFromConfig, limitBody);
+  // Rate limits come after the HTTPS check and CORS (a preflight costs no quota) and before the
+  // body limit, so that a refused client costs one Durable Object call and nothing more.
+  app.use(requireHttps, corsFromConfig, limitByClient, limitBody);
 
   app.route('/', healthRoutes);
   app.route('/', wellKnownRoutes);

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import type { Env } from './env';
 import { base64ToBytes, bytesToBase64Url } from './lib/encoding';
-import { JWT_KEYS_JSON_LENGTH_MAX, JWT_VERIFY_KEYS_MAX, KV_TTL_SECONDS_MIN } from './lib/limits';
+import {
+  JWT_KEYS_JSON_LENGTH_MAX,
+  JWT_VERIFY_KEYS_MAX,
+  KV_TTL_SECONDS_MIN,
+  RATE_LIMIT_AUTH_PER_MINUTE_DEFAULT,
+  RATE_LIMIT_GENERAL_PER_MINUTE_DEFAULT,
+  RATE_LIMIT_MONEY_PER_MINUTE_DEFAULT,
+  RATE_LIMIT_PER_MINUTE_MAX,
+} from './lib/limits';
 
 /** Raised when vars or secrets are missing or too weak. The message names what to fix. */
 export class ConfigError extends Error {
@@ -25,6 +33,8 @@ export interface Config {
   };
   fieldEncryption: { currentKeyId: string; keys: Map<string, Uint8Array> };
   blindIndexKey: Uint8Array;
+  /** Requests a minute: per client IP overall and on the auth routes, per holder on money. */
+  rateLimits: { generalPerMinute: number; authPerMinute: number; moneyPerMinute: number };
 }
 
 const SECRET_BYTES_MIN = 32;
@@ -53,6 +63,19 @@ function seconds(name: string, minimum: number) {
     .regex(/^\d{1,9}$/, `${name} must be a whole number of seconds`)
     .transform(Number)
     .refine((value) => value >= minimum, `${name} must be at least ${minimum}`);
+}
+
+/** A per-minute quota; unset means API.md's value, and zero would refuse every request. */
+function perMinute(name: string, defaultQuota: number) {
+  const message = `${name} must be a whole number from 1 to ${RATE_LIMIT_PER_MINUTE_MAX}`;
+  // A number in wrangler.toml (no quotes) reaches the Worker as a number: say what to write.
+  return z
+    .string({ error: `${message}, written as a string` })
+    .regex(/^\d{1,6}$/, message)
+    .transform(Number)
+    .refine((value) => value >= 1 && value <= RATE_LIMIT_PER_MINUTE_MAX, message)
+    .optional()
+    .transform((value) => value ?? defaultQuota);
 }
 
 /** FIELD_ENCRYPTION_KEYS is a comma-separated list of `keyId:base64Key`, 32-byte keys. */
@@ -196,6 +219,18 @@ const envSchema = z
       .string({ error: 'FIELD_ENCRYPTION_CURRENT_KEY_ID is not set' })
       .trim(),
     BLIND_INDEX_KEY: secretBytes('BLIND_INDEX_KEY'),
+    RATE_LIMIT_GENERAL_PER_MINUTE: perMinute(
+      'RATE_LIMIT_GENERAL_PER_MINUTE',
+      RATE_LIMIT_GENERAL_PER_MINUTE_DEFAULT,
+    ),
+    RATE_LIMIT_AUTH_PER_MINUTE: perMinute(
+      'RATE_LIMIT_AUTH_PER_MINUTE',
+      RATE_LIMIT_AUTH_PER_MINUTE_DEFAULT,
+    ),
+    RATE_LIMIT_MONEY_PER_MINUTE: perMinute(
+      'RATE_LIMIT_MONEY_PER_MINUTE',
+      RATE_LIMIT_MONEY_PER_MINUTE_DEFAULT,
+    ),
   })
   .superRefine(
     (vars, context) => {
@@ -276,6 +311,11 @@ export function parseConfig(env: Env): Config {
       keys: vars.FIELD_ENCRYPTION_KEYS,
     },
     blindIndexKey: vars.BLIND_INDEX_KEY,
+    rateLimits: {
+      generalPerMinute: vars.RATE_LIMIT_GENERAL_PER_MINUTE,
+      authPerMinute: vars.RATE_LIMIT_AUTH_PER_MINUTE,
+      moneyPerMinute: vars.RATE_LIMIT_MONEY_PER_MINUTE,
+    },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { AccountLedger } from './durable/account-ledger';
 import type { AuditLog } from './durable/audit-log';
 import type { LoginThrottle } from './durable/login-throttle';
+import type { RateLimiter } from './durable/rate-limiter';
 
 /** Bindings, vars and secrets of the Worker, as wrangler.toml and Workers Secrets define them. */
 export interface Env {
@@ -9,6 +10,7 @@ export interface Env {
   ACCOUNT_LEDGER: DurableObjectNamespace<AccountLedger>;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
   LOGIN_THROTTLE: DurableObjectNamespace<LoginThrottle>;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
 
   ENVIRONMENT: string;
   CORS_ORIGINS: string;
@@ -16,6 +18,10 @@ export interface Env {
   JWT_AUDIENCE: string;
   ACCESS_TOKEN_TTL_SECONDS: string;
   REFRESH_TOKEN_TTL_SECONDS: string;
+  /** Requests a minute (API.md "Limits"); unset means the documented default. */
+  RATE_LIMIT_GENERAL_PER_MINUTE?: string;
+  RATE_LIMIT_AUTH_PER_MINUTE?: string;
+  RATE_LIMIT_MONEY_PER_MINUTE?: string;
   BENCH_ROUTES?: string; // 'true' serves /bench/* outside production, for bench/run.mjs only
 
   /** Where links in mail point, e.g. the web app's origin; never taken from the Host header. */

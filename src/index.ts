@@ -5,6 +5,7 @@ import { runScheduled } from './scheduled';
 export { AccountLedger } from './durable/account-ledger';
 export { AuditLog } from './durable/audit-log';
 export { LoginThrottle } from './durable/login-throttle';
+export { RateLimiter } from './durable/rate-limiter';
 
 const app = createApp();
 

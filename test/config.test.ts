@@ -436,6 +436,54 @@ describe('parseConfig with Ed25519 signing keys', () => {
   });
 });
 
+describe('parseConfig rate limits', () => {
+  it("defaults to API.md's 60, 5 and 30 requests a minute", () => {
+    expect(parseConfig(envWith({})).rateLimits).toEqual({
+      generalPerMinute: 60,
+      authPerMinute: 5,
+      moneyPerMinute: 30,
+    });
+  });
+
+  it('reads each quota from its variable, from 1 up to 100000', () => {
+    const config = parseConfig(
+      envWith({
+        RATE_LIMIT_GENERAL_PER_MINUTE: '100000',
+        RATE_LIMIT_AUTH_PER_MINUTE: '1',
+        RATE_LIMIT_MONEY_PER_MINUTE: '007',
+      }),
+    );
+    expect(config.rateLimits).toEqual({
+      generalPerMinute: 100_000,
+      authPerMinute: 1,
+      moneyPerMinute: 7,
+    });
+  });
+
+  it.each([
+    ['RATE_LIMIT_GENERAL_PER_MINUTE', '0'],
+    ['RATE_LIMIT_GENERAL_PER_MINUTE', '100001'],
+    ['RATE_LIMIT_AUTH_PER_MINUTE', '-5'],
+    ['RATE_LIMIT_AUTH_PER_MINUTE', '5.5'],
+    ['RATE_LIMIT_AUTH_PER_MINUTE', ' 5'],
+    ['RATE_LIMIT_MONEY_PER_MINUTE', ''],
+    ['RATE_LIMIT_MONEY_PER_MINUTE', 'thirty'],
+    ['RATE_LIMIT_MONEY_PER_MINUTE', '1e3'],
+  ])('refuses %s = "%s" with a message that names it and its range', (name, value) => {
+    expect(configErrorFor(envWith({ [name]: value }))).toBe(
+      `Invalid configuration: ${name} must be a whole number from 1 to 100000`,
+    );
+  });
+
+  it('says to quote a quota written as a number in wrangler.toml', () => {
+    const env = { ...envWith({}), RATE_LIMIT_AUTH_PER_MINUTE: 5 } as unknown as Env;
+    expect(configErrorFor(env)).toBe(
+      'Invalid configuration: RATE_LIMIT_AUTH_PER_MINUTE must be a whole number from 1 to ' +
+        '100000, written as a string',
+    );
+  });
+});
+
 describe('getConfig', () => {
   it('parses each env object once and returns the same config afterwards', () => {
     const env = envWith({});

@@ -130,6 +130,23 @@ export class TooManyRequestsError extends AppError {
   }
 }
 
+/**
+ * A rate limit refused the request (API.md "Limits"). Its own type, apart from the lockout's
+ * too-many-requests, so a client can tell "slow down" from "this email is locked". The headers
+ * carry Retry-After and the RateLimit fields, prepared by the middleware that refused.
+ */
+export class RateLimitedError extends AppError {
+  readonly status = 429;
+  readonly type = 'rate-limited';
+  readonly title = 'Rate limited';
+  override readonly headers: Record<string, string>;
+
+  constructor(detail: string, options: { reason: string; headers: Record<string, string> }) {
+    super(detail, { reason: options.reason });
+    this.headers = options.headers;
+  }
+}
+
 export class UnavailableError extends AppError {
   readonly status = 503;
   readonly type = 'service-unavailable';

@@ -61,3 +61,14 @@ export const JWT_VERIFY_KEYS_MAX = 8;
 /** Rows the scheduled cleanup deletes per statement, and statements per table per run. */
 export const CLEANUP_ROWS_PER_BATCH_MAX = 500;
 export const CLEANUP_BATCHES_PER_TABLE_MAX = 20;
+
+/**
+ * Rate limits (API.md "Limits"): requests a client may make in any window of this length. The
+ * per-minute quotas are configuration (src/config.ts); these are their defaults and the largest
+ * quota configuration accepts, which also bounds the timestamps one limiter keeps per policy.
+ */
+export const RATE_LIMIT_WINDOW_SECONDS = 60;
+export const RATE_LIMIT_GENERAL_PER_MINUTE_DEFAULT = 60;
+export const RATE_LIMIT_AUTH_PER_MINUTE_DEFAULT = 5;
+export const RATE_LIMIT_MONEY_PER_MINUTE_DEFAULT = 30;
+export const RATE_LIMIT_PER_MINUTE_MAX = 100_000;

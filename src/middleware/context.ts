@@ -1,6 +1,7 @@
 import type { Config } from '../config';
 import type { Env } from '../env';
 import type { Clock } from '../lib/time';
+import type { RatePolicyState } from '../services/rate-limits';
 import type { BlocklistStore } from '../services/revocation';
 
 /** What the middleware learns about the caller from a verified access token. */
@@ -17,6 +18,8 @@ export interface AppVariables {
   clock: Clock;
   auth: AuthContext;
   blocklist: BlocklistStore;
+  /** Every rate-limit policy this request was counted against so far, for the headers. */
+  rateLimits: RatePolicyState[];
 }
 
 export interface AppEnv {

@@ -4,6 +4,7 @@ import { BadRequestError, MethodNotAllowedError } from '../errors';
 import { requireAuth, requireLiveAuth, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
+import { limitMoneyByHolder } from '../middleware/rate-limit';
 import { validate } from '../middleware/validate';
 import {
   IDEMPOTENCY_KEY_LENGTH_MAX,
@@ -76,6 +77,7 @@ export const transactionsRoutes = new Hono<AppEnv>();
 transactionsRoutes.post(
   '/deposit',
   requireLiveAuth,
+  limitMoneyByHolder,
   requireJsonBody,
   validate('json', depositBodySchema),
   async (c) => moneyResponse(await deposit(serviceDeps(c), moneyRequest(c), c.req.valid('json'))),
@@ -84,6 +86,7 @@ transactionsRoutes.post(
 transactionsRoutes.post(
   '/withdraw',
   requireLiveAuth,
+  limitMoneyByHolder,
   requireJsonBody,
   validate('json', withdrawBodySchema),
   async (c) => moneyResponse(await withdraw(serviceDeps(c), moneyRequest(c), c.req.valid('json'))),
@@ -92,6 +95,7 @@ transactionsRoutes.post(
 transactionsRoutes.post(
   '/transfer',
   requireLiveAuth,
+  limitMoneyByHolder,
   requireJsonBody,
   validate('json', transferBodySchema),
   async (c) => moneyResponse(await transfer(serviceDeps(c), moneyRequest(c), c.req.valid('json'))),

@@ -183,7 +183,7 @@ describe('CORS', () => {
     expect(response.headers.get('Vary')).toBe('Origin');
     expect(response.headers.get('Access-Control-Allow-Credentials')).toBeNull();
     expect(response.headers.get('Access-Control-Expose-Headers')).toBe(
-      'X-Request-Id,Idempotent-Replayed,Retry-After,Location',
+      'X-Request-Id,Idempotent-Replayed,Retry-After,Location,RateLimit,RateLimit-Policy',
     );
     await response.body?.cancel();
   });
