@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Env } from './env';
+import { assert } from './lib/assert';
 import { base64ToBytes, bytesToBase64Url } from './lib/encoding';
 import { JWT_KEYS_JSON_LENGTH_MAX, JWT_VERIFY_KEYS_MAX, KV_TTL_SECONDS_MIN } from './lib/limits';
 
@@ -23,9 +24,25 @@ export interface Config {
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
-  fieldEncryption: { currentKeyId: string; keys: Map<string, Uint8Array> };
-  blindIndexKey: Uint8Array;
+  /**
+   * FIELD_ENCRYPTION_KEYS: the key-encryption keys that wrap each holder's data key (and still
+   * open values sealed directly under them before envelope encryption).
+   */
+  fieldEncryption: KeyRing;
+  /** BLIND_INDEX_KEYS (or the single BLIND_INDEX_KEY, as key id `b0`): HMAC keys. */
+  blindIndex: KeyRing;
+  /** OPS_API_TOKEN: the bearer secret of the /ops routes; null switches them off (404). */
+  opsApiToken: string | null;
 }
+
+/** Named 32-byte keys and the id of the one that makes new values. */
+export interface KeyRing {
+  currentKeyId: string;
+  keys: Map<string, Uint8Array>;
+}
+
+/** The key id the single BLIND_INDEX_KEY gets in the ring; see docs/key-management.md. */
+export const LEGACY_BLIND_INDEX_KEY_ID = 'b0';
 
 const SECRET_BYTES_MIN = 32;
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
@@ -55,10 +72,9 @@ function seconds(name: string, minimum: number) {
     .refine((value) => value >= minimum, `${name} must be at least ${minimum}`);
 }
 
-/** FIELD_ENCRYPTION_KEYS is a comma-separated list of `keyId:base64Key`, 32-byte keys. */
-const fieldKeysSchema = z
-  .string({ error: 'FIELD_ENCRYPTION_KEYS is not set' })
-  .transform((text, context) => {
+/** A ring variable: a comma-separated list of `keyId:base64Key`, 32-byte keys. */
+function keyRingSchema(name: string) {
+  return z.string({ error: `${name} is not set` }).transform((text, context) => {
     const keys = new Map<string, Uint8Array>();
     for (const entry of text.split(',')) {
       const [keyId = '', encoded = ''] = entry.trim().split(':');
@@ -66,7 +82,7 @@ const fieldKeysSchema = z
       if (!KEY_ID_PATTERN.test(keyId) || bytes?.length !== 32 || keys.has(keyId)) {
         context.addIssue({
           code: 'custom',
-          message: 'FIELD_ENCRYPTION_KEYS entries must be keyId:base64 of 32 random bytes',
+          message: `${name} entries must be keyId:base64 of 32 random bytes`,
         });
         return z.NEVER;
       }
@@ -74,6 +90,7 @@ const fieldKeysSchema = z
     }
     return keys;
   });
+}
 
 /** The key id of JWT_SECRET in token headers; an Ed25519 key may not take it. */
 export const HMAC_KEY_ID = 'hs1';
@@ -191,11 +208,22 @@ const envSchema = z
     JWT_SECRET: secretBytes('JWT_SECRET').optional(),
     JWT_SIGNING_KEY: signingKeySchema.optional(),
     JWT_VERIFY_KEYS: verifyKeysSchema.optional(),
-    FIELD_ENCRYPTION_KEYS: fieldKeysSchema,
+    FIELD_ENCRYPTION_KEYS: keyRingSchema('FIELD_ENCRYPTION_KEYS'),
     FIELD_ENCRYPTION_CURRENT_KEY_ID: z
       .string({ error: 'FIELD_ENCRYPTION_CURRENT_KEY_ID is not set' })
       .trim(),
-    BLIND_INDEX_KEY: secretBytes('BLIND_INDEX_KEY'),
+    BLIND_INDEX_KEY: secretBytes('BLIND_INDEX_KEY').optional(),
+    BLIND_INDEX_KEYS: keyRingSchema('BLIND_INDEX_KEYS').optional(),
+    BLIND_INDEX_CURRENT_KEY_ID: z.string().trim().optional(),
+    // Checked as bytes, kept as the text the operator sends in the Authorization header.
+    OPS_API_TOKEN: z
+      .string()
+      .trim()
+      .refine(
+        (text) => (base64ToBytes(text)?.length ?? 0) >= SECRET_BYTES_MIN,
+        `OPS_API_TOKEN must be base64 of at least ${SECRET_BYTES_MIN} random bytes`,
+      )
+      .optional(),
   })
   .superRefine(
     (vars, context) => {
@@ -204,6 +232,13 @@ const envSchema = z
           code: 'custom',
           path: ['JWT_SECRET'],
           message: 'JWT_SECRET is not set, and neither is JWT_SIGNING_KEY',
+        });
+      }
+      if (vars.BLIND_INDEX_KEY === undefined && vars.BLIND_INDEX_KEYS === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['BLIND_INDEX_KEY'],
+          message: 'BLIND_INDEX_KEY is not set, and neither is BLIND_INDEX_KEYS',
         });
       }
     },
@@ -259,6 +294,7 @@ export function parseConfig(env: Env): Config {
   if (!vars.FIELD_ENCRYPTION_KEYS.has(vars.FIELD_ENCRYPTION_CURRENT_KEY_ID)) {
     throw new ConfigError('FIELD_ENCRYPTION_CURRENT_KEY_ID names no key in FIELD_ENCRYPTION_KEYS');
   }
+  const blindIndex = blindIndexRing(vars);
   return {
     environment: vars.ENVIRONMENT,
     corsOrigins: parseOrigins(vars.CORS_ORIGINS),
@@ -275,7 +311,32 @@ export function parseConfig(env: Env): Config {
       currentKeyId: vars.FIELD_ENCRYPTION_CURRENT_KEY_ID,
       keys: vars.FIELD_ENCRYPTION_KEYS,
     },
-    blindIndexKey: vars.BLIND_INDEX_KEY,
+    blindIndex,
+    opsApiToken: vars.OPS_API_TOKEN ?? null,
+  };
+}
+
+/**
+ * BLIND_INDEX_KEYS with BLIND_INDEX_CURRENT_KEY_ID, or else the single BLIND_INDEX_KEY as a ring
+ * of one key, `b0`. With the ring set the single key is ignored, so that moving to the ring
+ * takes one secret at a time (docs/key-management.md, "Blind index keys").
+ */
+function blindIndexRing(vars: {
+  BLIND_INDEX_KEY?: Uint8Array | undefined;
+  BLIND_INDEX_KEYS?: Map<string, Uint8Array> | undefined;
+  BLIND_INDEX_CURRENT_KEY_ID?: string | undefined;
+}): KeyRing {
+  if (vars.BLIND_INDEX_KEYS) {
+    const currentKeyId = vars.BLIND_INDEX_CURRENT_KEY_ID ?? '';
+    if (!vars.BLIND_INDEX_KEYS.has(currentKeyId)) {
+      throw new ConfigError('BLIND_INDEX_CURRENT_KEY_ID names no key in BLIND_INDEX_KEYS');
+    }
+    return { currentKeyId, keys: vars.BLIND_INDEX_KEYS };
+  }
+  assert(vars.BLIND_INDEX_KEY, 'the schema refuses an env without any blind index key');
+  return {
+    currentKeyId: LEGACY_BLIND_INDEX_KEY_ID,
+    keys: new Map([[LEGACY_BLIND_INDEX_KEY_ID, vars.BLIND_INDEX_KEY]]),
   };
 }
 

@@ -211,6 +211,7 @@ describe('schema', () => {
       schema.mfaFactors,
       schema.mfaRecoveryCodes,
       schema.mfaChallenges,
+      schema.holderDataKeys,
     ];
     for (const table of tables) {
       const config = getTableConfig(table);
