@@ -1,7 +1,8 @@
 import { env } from 'cloudflare:test';
+import { expect } from 'vitest';
 import { getConfig, type Config } from '../src/config';
 import { unwrapDataKey } from '../src/crypto/envelope';
-import type { FieldKeys } from '../src/crypto/fields';
+import { decryptField, fieldFormat, type FieldContext, type FieldKeys } from '../src/crypto/fields';
 
 /** What opens a holder's fields under a config: its KEK ring and the holder's data key. */
 export async function holderFieldKeys(
@@ -31,4 +32,34 @@ export async function holderOfCard(cardId: string): Promise<string> {
     .first<{ holder_id: string }>();
   if (!row) throw new Error(`no card ${cardId}`);
   return row.holder_id;
+}
+
+/**
+ * Whether any key the configuration holds opens a stored value: the ring as a ring (format
+ * v1), and each ring key used as if it were the holder's data key at the version the value
+ * names (format v2). After erasure every answer must be false.
+ */
+export async function isOpenableByAnyConfiguredKey(
+  stored: string,
+  context: FieldContext,
+  config: Config = getConfig(env),
+): Promise<boolean> {
+  const ring = config.fieldEncryption;
+  const attempts: (() => Promise<string>)[] = [
+    () => decryptField({ ring, dataKey: null }, context, stored),
+  ];
+  const format = fieldFormat(stored);
+  const version = format.format === 'v2' ? format.dataKeyVersion : 1;
+  const rawKeys = [...ring.keys.values(), ...config.blindIndex.keys.values()];
+  // Every 32-byte key the Worker holds, tried as if it were the shredded data key.
+  for (const raw of rawKeys.filter((bytes) => bytes.length === 32)) {
+    attempts.push(async () => {
+      const key = await crypto.subtle.importKey('raw', raw, 'AES-GCM', false, ['decrypt']);
+      const dataKey = { holderId: context.rowId, version, key };
+      return decryptField({ ring, dataKey }, context, stored);
+    });
+  }
+  expect(attempts.length).toBeGreaterThan(2);
+  const outcomes = await Promise.allSettled(attempts.map((attempt) => attempt()));
+  return outcomes.some((outcome) => outcome.status === 'fulfilled');
 }

@@ -182,3 +182,8 @@ export const holderDataKeys = sqliteTable('holder_data_keys', {
 });
 
 export type HolderDataKeyRow = typeof holderDataKeys.$inferSelect;
+
+/** Always empty: a failing insert here aborts a D1 batch on purpose (migrations/0005). */
+export const batchGuards = sqliteTable('batch_guards', {
+  failed: integer('failed').notNull(),
+});

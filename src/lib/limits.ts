@@ -60,3 +60,12 @@ export const JWT_VERIFY_KEYS_MAX = 8;
 /** Rows the scheduled cleanup deletes per statement, and statements per table per run. */
 export const CLEANUP_ROWS_PER_BATCH_MAX = 500;
 export const CLEANUP_BATCHES_PER_TABLE_MAX = 20;
+
+/**
+ * Rows per sealed column one holder can have: cards are the most, ACCOUNTS_PER_HOLDER_MAX times
+ * CARDS_PER_ACCOUNT_MAX live ones plus cancelled ones, so the bound leaves room for those.
+ */
+export const SEALED_ROWS_PER_HOLDER_MAX = 1000;
+/** Holders (or data keys, or indexes) one pass of the rewrap job handles, per kind. */
+export const KEY_REWRAP_BATCH_SIZE_DEFAULT = 50;
+export const KEY_REWRAP_BATCH_SIZE_MAX = 200;

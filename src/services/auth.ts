@@ -101,7 +101,7 @@ const LOGIN_REFUSED = 'The email or password is wrong.';
 export const LOGIN_THROTTLE_PURPOSE = 'login-email';
 
 /** The failed-login counter for an email, keyed by a keyed hash so the id reveals nothing. */
-async function loginThrottleFor(deps: ServiceDeps, email: string) {
+export async function loginThrottleFor(deps: ServiceDeps, email: string) {
   return deps.env.LOGIN_THROTTLE.get(
     deps.env.LOGIN_THROTTLE.idFromName(await loginThrottleName(deps, email)),
   );
@@ -120,7 +120,7 @@ export async function loginThrottleName(deps: ServiceDeps, email: string): Promi
   return blindIndex(key, LOGIN_THROTTLE_PURPOSE, email);
 }
 
-function lockedOut(retryAfterSeconds: number): TooManyRequestsError {
+export function lockedOut(retryAfterSeconds: number): TooManyRequestsError {
   return new TooManyRequestsError(
     'Too many failed logins for this email. Try again later.',
     retryAfterSeconds,

@@ -1,4 +1,4 @@
-import { and, asc, count, eq, exists, gt, inArray, lt, ne, not, or, sql } from 'drizzle-orm';
+import { and, asc, count, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
 import {
   blindIndexCandidates,
   currentBlindIndex,
@@ -38,7 +38,7 @@ export const CARD_NUMBER_LENGTH = 16;
 export const CARD_VALIDITY_YEARS = 4;
 
 const CARD_NUMBER_CONTEXT = { table: 'cards', column: 'number' } as const;
-const CARD_NUMBER_INDEX_PURPOSE = 'card_number';
+export const CARD_NUMBER_INDEX_PURPOSE = 'card_number';
 const RANDOM_BYTES_PER_ROUND = 32;
 const RANDOM_ROUNDS_MAX = 4;
 
@@ -132,7 +132,7 @@ async function insertCardIfAllowed(deps: ServiceDeps, drawn: DrawnCard): Promise
         ne(accounts.status, 'closed'),
         lt(sql`(${liveCards})`, CARDS_PER_ACCOUNT_MAX),
         isDataKeyCurrent(drawn.dataKey),
-        not(exists(sql`SELECT 1 FROM ${cards} WHERE ${isAnyOf}`)),
+        sql`NOT EXISTS (SELECT 1 FROM ${cards} WHERE ${isAnyOf})`,
       ),
     );
   const result = await deps.db.insert(cards).select(candidate).run();

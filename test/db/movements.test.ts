@@ -212,6 +212,7 @@ describe('schema', () => {
       schema.mfaRecoveryCodes,
       schema.mfaChallenges,
       schema.holderDataKeys,
+      schema.batchGuards,
     ];
     for (const table of tables) {
       const config = getTableConfig(table);
