@@ -72,17 +72,26 @@ function seconds(name: string, minimum: number) {
     .refine((value) => value >= minimum, `${name} must be at least ${minimum}`);
 }
 
-/** A ring variable: a comma-separated list of `keyId:base64Key`, 32-byte keys. */
-function keyRingSchema(name: string) {
+/**
+ * A ring variable: a comma-separated list of `keyId:base64Key`. AES keys are exactly 32 bytes;
+ * HMAC keys at least 32 (a longer one is hashed down by HMAC itself).
+ */
+function keyRingSchema(name: string, size: { bytesMin: number; bytesMax: number }) {
   return z.string({ error: `${name} is not set` }).transform((text, context) => {
     const keys = new Map<string, Uint8Array>();
     for (const entry of text.split(',')) {
       const [keyId = '', encoded = ''] = entry.trim().split(':');
       const bytes = base64ToBytes(encoded);
-      if (!KEY_ID_PATTERN.test(keyId) || bytes?.length !== 32 || keys.has(keyId)) {
+      const isRightSize =
+        bytes !== null && bytes.length >= size.bytesMin && bytes.length <= size.bytesMax;
+      if (!KEY_ID_PATTERN.test(keyId) || !isRightSize || keys.has(keyId)) {
+        const sizeText =
+          size.bytesMin === size.bytesMax
+            ? `${size.bytesMin}`
+            : `${size.bytesMin} to ${size.bytesMax}`;
         context.addIssue({
           code: 'custom',
-          message: `${name} entries must be keyId:base64 of 32 random bytes`,
+          message: `${name} entries must be keyId:base64 of ${sizeText} random bytes`,
         });
         return z.NEVER;
       }
@@ -208,12 +217,12 @@ const envSchema = z
     JWT_SECRET: secretBytes('JWT_SECRET').optional(),
     JWT_SIGNING_KEY: signingKeySchema.optional(),
     JWT_VERIFY_KEYS: verifyKeysSchema.optional(),
-    FIELD_ENCRYPTION_KEYS: keyRingSchema('FIELD_ENCRYPTION_KEYS'),
+    FIELD_ENCRYPTION_KEYS: keyRingSchema('FIELD_ENCRYPTION_KEYS', { bytesMin: 32, bytesMax: 32 }),
     FIELD_ENCRYPTION_CURRENT_KEY_ID: z
       .string({ error: 'FIELD_ENCRYPTION_CURRENT_KEY_ID is not set' })
       .trim(),
     BLIND_INDEX_KEY: secretBytes('BLIND_INDEX_KEY').optional(),
-    BLIND_INDEX_KEYS: keyRingSchema('BLIND_INDEX_KEYS').optional(),
+    BLIND_INDEX_KEYS: keyRingSchema('BLIND_INDEX_KEYS', { bytesMin: 32, bytesMax: 64 }).optional(),
     BLIND_INDEX_CURRENT_KEY_ID: z.string().trim().optional(),
     // Checked as bytes, kept as the text the operator sends in the Authorization header.
     OPS_API_TOKEN: z
