@@ -37,8 +37,8 @@ import { announceEndedSessions } from './sessions';
  * personal fields are blanked. The holder row, accounts, transactions, ledger entries and audit
  * events stay, holding ids and amounts only, so the books still balance.
  *
- * LIMITATION: D1 Time Travel keeps a restorable history of the database (30 days on paid
- * plans), wrapped data key included; for that window a restore to an earlier point brings the
+ * LIMITATION: D1 Time Travel keeps a restorable history of the database (documented as 30
+ * days), wrapped data key included; for that window a restore to an earlier point brings the
  * holder's data back. Values sealed before envelope encryption (format v1) sit under a ring key,
  * not the data key: they are blanked here, but copies made before erasure stay readable with
  * that ring key until it is retired. Audit events keep the client IP of each event: they are
