@@ -1,4 +1,9 @@
-import { env } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createScheduledController,
+  env,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { getConfig, type Config } from '../../src/config';
 import {
@@ -7,6 +12,7 @@ import {
   decryptField,
   encryptFieldWithRingKey,
 } from '../../src/crypto/fields';
+import worker from '../../src/index';
 import { isLuhnValid } from '../../src/lib/luhn';
 import { api, expectProblem, newCustomer, signupBody, type Customer } from '../helpers';
 import { apiWithEnv, envWith, holderFieldKeys } from '../keys';
@@ -300,6 +306,29 @@ describe('key rotation', () => {
     }
     expectProblem(await onNewKeys('POST', '/auth/signup', { body: again }), 409);
     expectProblem(await onOldKeys('POST', '/auth/signup', { body: again }), 409);
+  });
+});
+
+describe('scheduled rewrap', () => {
+  it('moves data keys onto the current KEK on each cron run', async () => {
+    const holders = await Promise.all(Array.from({ length: 3 }, holderWithCard));
+    const onK1 = `SELECT COUNT(*) AS total FROM holder_data_keys WHERE kek_id = 'k1'
+                   AND holder_id IN (?, ?, ?)`;
+    const countOnK1 = async () =>
+      (
+        await env.DB.prepare(onK1)
+          .bind(...holders.map((holder) => holder.holderId))
+          .first<{ total: number }>()
+      )?.total;
+    expect(await countOnK1()).toBe(3);
+
+    const controller = createScheduledController({ scheduledTime: Date.now() });
+    const ctx = createExecutionContext();
+    await worker.scheduled(controller, ROTATED_ENV, ctx);
+    await waitOnExecutionContext(ctx);
+
+    expect(await countOnK1()).toBe(0);
+    await expectEveryRowReadable(getConfig(ROTATED_ENV));
   });
 });
 
