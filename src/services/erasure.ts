@@ -15,6 +15,7 @@ import {
   transactions,
 } from '../db/schema';
 import { AuthenticationError, BusinessRuleError } from '../errors';
+import { assert } from '../lib/assert';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import { recordAuditEvent } from './audit';
@@ -156,7 +157,7 @@ async function runErasureBatch(
   const hasNoBalance = sql`NOT EXISTS (SELECT 1 FROM ${accounts}
     WHERE ${accounts.holderId} = ${holderId} AND ${accounts.balanceMinor} <> 0)`;
   const placeholder = `erased:${holderId}`;
-  const [erased, ended] = await deps.db.batch([
+  const [erased, ended, ...rest] = await deps.db.batch([
     deps.db
       .update(accountHolders)
       .set({
@@ -186,6 +187,22 @@ async function runErasureBatch(
         ),
       )
       .returning({ id: sessions.id, lastUsedAt: sessions.lastUsedAt }),
+    ...closingStatements(deps, { holderId, now, hasNoBalance }),
+    ...deletingStatements(deps, { holderId, email: input.email, hasNoBalance }),
+  ]);
+  assert(rest.length === 11, 'the erasure batch has its thirteen statements');
+  return erased.length === 1 ? ended : null;
+}
+
+interface ErasureScope {
+  holderId: string;
+  hasNoBalance: SQL;
+}
+
+/** Accounts closed, cards cancelled, free text and user agents blanked; rows kept. */
+function closingStatements(deps: ServiceDeps, scope: ErasureScope & { now: string }) {
+  const { holderId, now, hasNoBalance } = scope;
+  return [
     deps.db
       .update(sessions)
       .set({ userAgent: null })
@@ -210,6 +227,13 @@ async function runErasureBatch(
       .update(transactions)
       .set({ description: null })
       .where(and(eq(transactions.holderId, holderId), hasNoBalance)),
+  ];
+}
+
+/** The data key, the second factor, pending tokens and stored responses: deleted outright. */
+function deletingStatements(deps: ServiceDeps, scope: ErasureScope & { email: string }) {
+  const { holderId, hasNoBalance } = scope;
+  return [
     deps.db.delete(holderDataKeys).where(and(eq(holderDataKeys.holderId, holderId), hasNoBalance)),
     deps.db.delete(mfaFactors).where(and(eq(mfaFactors.holderId, holderId), hasNoBalance)),
     deps.db
@@ -224,7 +248,6 @@ async function runErasureBatch(
     deps.db
       .delete(idempotencyKeys)
       .where(and(eq(idempotencyKeys.holderId, holderId), hasNoBalance)),
-    deps.db.delete(devOutbox).where(and(eq(devOutbox.recipient, input.email), hasNoBalance)),
-  ]);
-  return erased.length === 1 ? ended : null;
+    deps.db.delete(devOutbox).where(and(eq(devOutbox.recipient, scope.email), hasNoBalance)),
+  ];
 }

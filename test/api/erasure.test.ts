@@ -241,6 +241,31 @@ describe('DELETE /account-holders/me', () => {
     }
   });
 
+  it('never erases a holder whose account a racing deposit has just credited', async () => {
+    const customer = await newCustomer();
+    const accountId = await openAccount(customer);
+    const [erased, deposited] = await Promise.all([
+      erase(customer),
+      api('POST', '/transactions/deposit', {
+        token: customer.accessToken,
+        body: { account_id: accountId, amount: '5.00' },
+      }),
+    ]);
+    const account = await env.DB.prepare('SELECT status, balance_minor FROM accounts WHERE id = ?')
+      .bind(accountId)
+      .first<{ status: string; balance_minor: number }>();
+    // Either order is fine; a closed, erased account holding money is not.
+    if (erased.status === 204) {
+      expect(deposited.status).not.toBe(201);
+      expect(account).toEqual({ status: 'closed', balance_minor: 0 });
+    } else {
+      expectProblem(erased, 422, 'balance-not-zero');
+      expect(deposited.status).toBe(201);
+      expect(account).toEqual({ status: 'active', balance_minor: 500 });
+    }
+    await expectLedgerInvariants();
+  });
+
   it('refuses a token whose session was ended, with 401, before looking at the body', async () => {
     const clock = fixedClock('2026-12-03T12:00:00.000Z');
     const call = apiAt(clock);
