@@ -93,12 +93,17 @@ export function findFreePort() {
  * .wrangler/state (what .ci/run does): a developer's local data survives a benchmark. npm
  * appends the arguments after `--` to the last command of the `dev` script, wrangler dev; the
  * `setup` script is run first with the same directory, since the `setup` step inside `dev`
- * migrates only the default state.
+ * migrates only the default state. `options.vars` adds `--var NAME:VALUE` arguments.
  */
-export function startServer(port, stateDir, logPath) {
+export function startServer(port, stateDir, logPath, options = {}) {
   runNpm(['run', 'setup', '--', '--persist-to', stateDir], logPath);
   const logFd = openSync(logPath, 'a');
   const args = ['run', 'dev', '--', '--persist-to', stateDir, ...BENCH_VARS.flatMap(toVarArgs)];
+  // Extra vars (bench/rewrap.mjs sets its own key rings); wrangler splits NAME:VALUE at the
+  // first colon, so values may hold colons.
+  for (const [name, value] of Object.entries(options.vars ?? {})) {
+    args.push('--var', `${name}:${value}`);
+  }
   const child = spawn('npm', args, {
     cwd: ROOT,
     env: { ...SERVER_ENV, PORT: String(port) },

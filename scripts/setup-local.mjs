@@ -1,7 +1,7 @@
 // Prepares a checkout for `wrangler dev`: writes .dev.vars with fresh random keys the first
 // time (the file is git-ignored and never leaves this machine), and checks an existing one.
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const path = new URL('../.dev.vars', import.meta.url);
 const REQUIRED = [
@@ -22,6 +22,7 @@ if (!existsSync(path)) {
     `FIELD_ENCRYPTION_KEYS="k1:${randomKey()}"`,
     'FIELD_ENCRYPTION_CURRENT_KEY_ID="k1"',
     `BLIND_INDEX_KEY="${randomKey()}"`,
+    `OPS_API_TOKEN="${randomKey()}"`,
     '',
   ];
   writeFileSync(path, lines.join('\n'), { mode: 0o600 });
@@ -32,5 +33,10 @@ if (!existsSync(path)) {
   if (missing.length > 0) {
     console.error(`.dev.vars lacks ${missing.join(', ')}. Delete it to have a new one generated.`);
     process.exit(1);
+  }
+  // The operator routes (/ops) came later than the file: give an older .dev.vars their secret.
+  if (!/^OPS_API_TOKEN=/m.test(text)) {
+    appendFileSync(path, `${text.endsWith('\n') ? '' : '\n'}OPS_API_TOKEN="${randomKey()}"\n`);
+    console.info('Added OPS_API_TOKEN to .dev.vars.');
   }
 }

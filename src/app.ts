@@ -15,6 +15,7 @@ import { securityHeaders } from './middleware/security-headers';
 import { benchRoutes } from './routes/bench';
 import { devRoutes } from './routes/dev';
 import { healthRoutes } from './routes/health';
+import { opsRoutes } from './routes/ops';
 import { wellKnownRoutes } from './routes/well-known';
 import { isOutboxEnvironment } from './services/mailer';
 import { apiRoutes } from './routes';
@@ -50,6 +51,8 @@ export function createApp(options: AppOptions = {}) {
   app.route('/', healthRoutes);
   app.route('/', wellKnownRoutes);
   app.route('/api/v1', apiRoutes);
+  // Key management for operators, outside the customer API; 404 unless OPS_API_TOKEN is set.
+  app.route('/ops', opsRoutes);
 
   // The development outbox exists only in development and tests; elsewhere it is an unknown
   // path, so a misconfigured production cannot leak mailed reset tokens through it.

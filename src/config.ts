@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Env } from './env';
+import { assert } from './lib/assert';
 import { base64ToBytes, bytesToBase64Url } from './lib/encoding';
 import {
   JWT_KEYS_JSON_LENGTH_MAX,
@@ -31,11 +32,27 @@ export interface Config {
     accessTtlSeconds: number;
     refreshTtlSeconds: number;
   };
-  fieldEncryption: { currentKeyId: string; keys: Map<string, Uint8Array> };
-  blindIndexKey: Uint8Array;
+  /**
+   * FIELD_ENCRYPTION_KEYS: the key-encryption keys that wrap each holder's data key (and still
+   * open values sealed directly under them before envelope encryption).
+   */
+  fieldEncryption: KeyRing;
+  /** BLIND_INDEX_KEYS (or the single BLIND_INDEX_KEY, as key id `b0`): HMAC keys. */
+  blindIndex: KeyRing;
+  /** OPS_API_TOKEN: the bearer secret of the /ops routes; null switches them off (404). */
+  opsApiToken: string | null;
   /** Requests a minute: per client IP overall and on the auth routes, per holder on money. */
   rateLimits: { generalPerMinute: number; authPerMinute: number; moneyPerMinute: number };
 }
+
+/** Named 32-byte keys and the id of the one that makes new values. */
+export interface KeyRing {
+  currentKeyId: string;
+  keys: Map<string, Uint8Array>;
+}
+
+/** The key id the single BLIND_INDEX_KEY gets in the ring; see docs/key-management.md. */
+export const LEGACY_BLIND_INDEX_KEY_ID = 'b0';
 
 const SECRET_BYTES_MIN = 32;
 const KEY_ID_PATTERN = /^[A-Za-z0-9_-]{1,16}$/;
@@ -78,18 +95,26 @@ function perMinute(name: string, defaultQuota: number) {
     .transform((value) => value ?? defaultQuota);
 }
 
-/** FIELD_ENCRYPTION_KEYS is a comma-separated list of `keyId:base64Key`, 32-byte keys. */
-const fieldKeysSchema = z
-  .string({ error: 'FIELD_ENCRYPTION_KEYS is not set' })
-  .transform((text, context) => {
+/**
+ * A ring variable: a comma-separated list of `keyId:base64Key`. AES keys are exactly 32 bytes;
+ * HMAC keys at least 32 (a longer one is hashed down by HMAC itself).
+ */
+function keyRingSchema(name: string, size: { bytesMin: number; bytesMax: number }) {
+  return z.string({ error: `${name} is not set` }).transform((text, context) => {
     const keys = new Map<string, Uint8Array>();
     for (const entry of text.split(',')) {
       const [keyId = '', encoded = ''] = entry.trim().split(':');
       const bytes = base64ToBytes(encoded);
-      if (!KEY_ID_PATTERN.test(keyId) || bytes?.length !== 32 || keys.has(keyId)) {
+      const isRightSize =
+        bytes !== null && bytes.length >= size.bytesMin && bytes.length <= size.bytesMax;
+      if (!KEY_ID_PATTERN.test(keyId) || !isRightSize || keys.has(keyId)) {
+        const sizeText =
+          size.bytesMin === size.bytesMax
+            ? `${size.bytesMin}`
+            : `${size.bytesMin} to ${size.bytesMax}`;
         context.addIssue({
           code: 'custom',
-          message: 'FIELD_ENCRYPTION_KEYS entries must be keyId:base64 of 32 random bytes',
+          message: `${name} entries must be keyId:base64 of ${sizeText} random bytes`,
         });
         return z.NEVER;
       }
@@ -97,6 +122,7 @@ const fieldKeysSchema = z
     }
     return keys;
   });
+}
 
 /** The key id of JWT_SECRET in token headers; an Ed25519 key may not take it. */
 export const HMAC_KEY_ID = 'hs1';
@@ -214,11 +240,22 @@ const envSchema = z
     JWT_SECRET: secretBytes('JWT_SECRET').optional(),
     JWT_SIGNING_KEY: signingKeySchema.optional(),
     JWT_VERIFY_KEYS: verifyKeysSchema.optional(),
-    FIELD_ENCRYPTION_KEYS: fieldKeysSchema,
+    FIELD_ENCRYPTION_KEYS: keyRingSchema('FIELD_ENCRYPTION_KEYS', { bytesMin: 32, bytesMax: 32 }),
     FIELD_ENCRYPTION_CURRENT_KEY_ID: z
       .string({ error: 'FIELD_ENCRYPTION_CURRENT_KEY_ID is not set' })
       .trim(),
-    BLIND_INDEX_KEY: secretBytes('BLIND_INDEX_KEY'),
+    BLIND_INDEX_KEY: secretBytes('BLIND_INDEX_KEY').optional(),
+    BLIND_INDEX_KEYS: keyRingSchema('BLIND_INDEX_KEYS', { bytesMin: 32, bytesMax: 64 }).optional(),
+    BLIND_INDEX_CURRENT_KEY_ID: z.string().trim().optional(),
+    // Checked as bytes, kept as the text the operator sends in the Authorization header.
+    OPS_API_TOKEN: z
+      .string()
+      .trim()
+      .refine(
+        (text) => (base64ToBytes(text)?.length ?? 0) >= SECRET_BYTES_MIN,
+        `OPS_API_TOKEN must be base64 of at least ${SECRET_BYTES_MIN} random bytes`,
+      )
+      .optional(),
     RATE_LIMIT_GENERAL_PER_MINUTE: perMinute(
       'RATE_LIMIT_GENERAL_PER_MINUTE',
       RATE_LIMIT_GENERAL_PER_MINUTE_DEFAULT,
@@ -239,6 +276,13 @@ const envSchema = z
           code: 'custom',
           path: ['JWT_SECRET'],
           message: 'JWT_SECRET is not set, and neither is JWT_SIGNING_KEY',
+        });
+      }
+      if (vars.BLIND_INDEX_KEY === undefined && vars.BLIND_INDEX_KEYS === undefined) {
+        context.addIssue({
+          code: 'custom',
+          path: ['BLIND_INDEX_KEY'],
+          message: 'BLIND_INDEX_KEY is not set, and neither is BLIND_INDEX_KEYS',
         });
       }
     },
@@ -294,6 +338,7 @@ export function parseConfig(env: Env): Config {
   if (!vars.FIELD_ENCRYPTION_KEYS.has(vars.FIELD_ENCRYPTION_CURRENT_KEY_ID)) {
     throw new ConfigError('FIELD_ENCRYPTION_CURRENT_KEY_ID names no key in FIELD_ENCRYPTION_KEYS');
   }
+  const blindIndex = blindIndexRing(vars);
   return {
     environment: vars.ENVIRONMENT,
     corsOrigins: parseOrigins(vars.CORS_ORIGINS),
@@ -310,12 +355,37 @@ export function parseConfig(env: Env): Config {
       currentKeyId: vars.FIELD_ENCRYPTION_CURRENT_KEY_ID,
       keys: vars.FIELD_ENCRYPTION_KEYS,
     },
-    blindIndexKey: vars.BLIND_INDEX_KEY,
+    blindIndex,
+    opsApiToken: vars.OPS_API_TOKEN ?? null,
     rateLimits: {
       generalPerMinute: vars.RATE_LIMIT_GENERAL_PER_MINUTE,
       authPerMinute: vars.RATE_LIMIT_AUTH_PER_MINUTE,
       moneyPerMinute: vars.RATE_LIMIT_MONEY_PER_MINUTE,
     },
+  };
+}
+
+/**
+ * BLIND_INDEX_KEYS with BLIND_INDEX_CURRENT_KEY_ID, or else the single BLIND_INDEX_KEY as a ring
+ * of one key, `b0`. With the ring set the single key is ignored, so that moving to the ring
+ * takes one secret at a time (docs/key-management.md, "Blind index keys").
+ */
+function blindIndexRing(vars: {
+  BLIND_INDEX_KEY?: Uint8Array | undefined;
+  BLIND_INDEX_KEYS?: Map<string, Uint8Array> | undefined;
+  BLIND_INDEX_CURRENT_KEY_ID?: string | undefined;
+}): KeyRing {
+  if (vars.BLIND_INDEX_KEYS) {
+    const currentKeyId = vars.BLIND_INDEX_CURRENT_KEY_ID ?? '';
+    if (!vars.BLIND_INDEX_KEYS.has(currentKeyId)) {
+      throw new ConfigError('BLIND_INDEX_CURRENT_KEY_ID names no key in BLIND_INDEX_KEYS');
+    }
+    return { currentKeyId, keys: vars.BLIND_INDEX_KEYS };
+  }
+  assert(vars.BLIND_INDEX_KEY, 'the schema refuses an env without any blind index key');
+  return {
+    currentKeyId: LEGACY_BLIND_INDEX_KEY_ID,
+    keys: new Map([[LEGACY_BLIND_INDEX_KEY_ID, vars.BLIND_INDEX_KEY]]),
   };
 }
 

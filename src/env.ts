@@ -37,5 +37,11 @@ export interface Env {
   JWT_VERIFY_KEYS?: string;
   FIELD_ENCRYPTION_KEYS: string;
   FIELD_ENCRYPTION_CURRENT_KEY_ID: string;
-  BLIND_INDEX_KEY: string;
+  /** A single HMAC key, the ring `b0` when BLIND_INDEX_KEYS is not set. */
+  BLIND_INDEX_KEY?: string;
+  /** `keyId:base64Key,...` HMAC keys for blind indexes, with the id of the current one. */
+  BLIND_INDEX_KEYS?: string;
+  BLIND_INDEX_CURRENT_KEY_ID?: string;
+  /** The bearer secret of the /ops routes; unset, they answer 404. */
+  OPS_API_TOKEN?: string;
 }

@@ -3,6 +3,8 @@ import { getDb } from './db/client';
 import type { Env } from './env';
 import { log } from './lib/log';
 import { deleteExpiredRows } from './services/cleanup';
+import { runRewrapPass } from './services/key-rotation';
+import { KEY_REWRAP_BATCH_SIZE_DEFAULT } from './lib/limits';
 import type { ServiceDeps } from './services/deps';
 
 /** The cron trigger's handler: housekeeping that needs no request. */
@@ -25,4 +27,7 @@ export async function runScheduled(
   const deleted = await deleteExpiredRows(deps);
   const total = Object.values(deleted).reduce((sum, count) => sum + count, 0);
   log('info', 'scheduled_cleanup_finished', { requestId, count: total });
+  // One bounded pass of the rewrap job per run: with nothing on old keys it is a few empty
+  // SELECTs; after a rotation it moves KEY_REWRAP_BATCH_SIZE_DEFAULT items of each kind.
+  await runRewrapPass(deps, { batchSize: KEY_REWRAP_BATCH_SIZE_DEFAULT });
 }

@@ -76,7 +76,8 @@ describe('parseConfig', () => {
     expect(config.fieldEncryption.currentKeyId).toBe('k2');
     expect([...config.fieldEncryption.keys.keys()]).toEqual(['k2', 'k1']);
     expect(config.fieldEncryption.keys.get('k2')).toEqual(ascendingBytes(32));
-    expect(config.blindIndexKey).toEqual(ascendingBytes(32).reverse());
+    expect(config.blindIndex.currentKeyId).toBe('b0');
+    expect(config.blindIndex.keys.get('b0')).toEqual(ascendingBytes(32).reverse());
   });
 
   it('accepts a JWT_SECRET longer than 32 bytes, with surrounding spaces', () => {
@@ -98,7 +99,6 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    'BLIND_INDEX_KEY',
     'FIELD_ENCRYPTION_KEYS',
     'FIELD_ENCRYPTION_CURRENT_KEY_ID',
     'ACCESS_TOKEN_TTL_SECONDS',
@@ -145,6 +145,40 @@ describe('parseConfig', () => {
     expect(configErrorFor(envWith({ JWT_SECRET: secret }))).toBe(
       'Invalid configuration: JWT_SECRET must be base64 of at least 32 random bytes',
     );
+  });
+
+  it('names both blind index variables when neither is set', () => {
+    expect(configErrorFor(envWith({ BLIND_INDEX_KEY: undefined }))).toBe(
+      'Invalid configuration: BLIND_INDEX_KEY is not set, and neither is BLIND_INDEX_KEYS',
+    );
+  });
+
+  it('reads BLIND_INDEX_KEYS as a ring and ignores BLIND_INDEX_KEY beside it', () => {
+    const config = parseConfig(
+      envWith({
+        BLIND_INDEX_KEYS: `b2:${KEY_ASCENDING},b0:${KEY_DESCENDING}`,
+        BLIND_INDEX_CURRENT_KEY_ID: 'b2',
+      }),
+    );
+    expect(config.blindIndex.currentKeyId).toBe('b2');
+    expect([...config.blindIndex.keys.keys()]).toEqual(['b2', 'b0']);
+    expect(config.blindIndex.keys.get('b2')).toEqual(ascendingBytes(32));
+  });
+
+  it('refuses a BLIND_INDEX_CURRENT_KEY_ID that names no key in BLIND_INDEX_KEYS', () => {
+    const env = envWith({
+      BLIND_INDEX_KEYS: `b2:${KEY_ASCENDING}`,
+      BLIND_INDEX_CURRENT_KEY_ID: 'b9',
+    });
+    expect(configErrorFor(env)).toBe('BLIND_INDEX_CURRENT_KEY_ID names no key in BLIND_INDEX_KEYS');
+  });
+
+  it('refuses an OPS_API_TOKEN under 32 bytes and accepts one of 32', () => {
+    expect(configErrorFor(envWith({ OPS_API_TOKEN: BYTES_31 }))).toBe(
+      'Invalid configuration: OPS_API_TOKEN must be base64 of at least 32 random bytes',
+    );
+    expect(parseConfig(envWith({ OPS_API_TOKEN: KEY_ASCENDING })).opsApiToken).toBe(KEY_ASCENDING);
+    expect(parseConfig(envWith({})).opsApiToken).toBe(null);
   });
 
   it('refuses a BLIND_INDEX_KEY under 32 bytes', () => {

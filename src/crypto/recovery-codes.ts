@@ -1,4 +1,4 @@
-import { blindIndex } from './fields';
+import { blindIndexCandidates, currentBlindIndex, type BlindIndexKeyRing } from './fields';
 
 /**
  * MFA recovery codes: ten base32 characters (50 random bits) shown as two groups of five,
@@ -27,15 +27,29 @@ export function normalizeRecoveryCode(input: string): string | null {
 }
 
 /**
- * What is stored for a code: HMAC-SHA-256 under the blind index key, in hex. A plain SHA-256
+ * What is stored for a code: HMAC-SHA-256 under the current blind index key, as
+ * `<keyId>:<hex>` (bare hex for codes made before key ids). A plain SHA-256
  * of 50 bits could be brute-forced offline from a copy of the database; a keyed hash cannot
  * without the key, which lives in Secrets, not D1. The holder id is hashed in too, so two
  * holders who draw the same code (likely among millions of codes) still store different
  * hashes and the UNIQUE index never refuses an enrolment. Takes a normalized code.
  */
 export function hashRecoveryCode(
-  key: Uint8Array,
+  ring: BlindIndexKeyRing,
   input: { holderId: string; normalizedCode: string },
 ): Promise<string> {
-  return blindIndex(key, HASH_PURPOSE, `${input.holderId}:${input.normalizedCode}`);
+  return currentBlindIndex(ring, HASH_PURPOSE, `${input.holderId}:${input.normalizedCode}`);
+}
+
+/**
+ * Every stored form a typed code can have under the ring, for the lookup. LIMITATION: unlike an
+ * SSN or card number, a code cannot be re-hashed under a new blind index key, since only its
+ * hash is kept; a key stays needed while unused codes made under it exist (the retirement
+ * check counts them), until the holder uses them or turns MFA off and on again.
+ */
+export function recoveryCodeHashCandidates(
+  ring: BlindIndexKeyRing,
+  input: { holderId: string; normalizedCode: string },
+): Promise<string[]> {
+  return blindIndexCandidates(ring, HASH_PURPOSE, `${input.holderId}:${input.normalizedCode}`);
 }

@@ -19,6 +19,8 @@ export const accountHolders = sqliteTable('account_holders', {
   mailingAddress: text('mailing_address').notNull(),
   mfaEnabled: integer('mfa_enabled', { mode: 'boolean' }).notNull().default(false),
   ...timestamps,
+  /** Set when the holder's personal data was erased; the row stays for the books. */
+  erasedAt: text('erased_at'),
 });
 
 export const sessions = sqliteTable('sessions', {
@@ -168,4 +170,20 @@ export const mfaChallenges = sqliteTable('mfa_challenges', {
   expiresAt: text('expires_at').notNull(),
   usedAt: text('used_at'),
   ...timestamps,
+});
+
+/** A holder's data key, wrapped by a ring key-encryption key (migrations/0005). */
+export const holderDataKeys = sqliteTable('holder_data_keys', {
+  holderId: text('holder_id').primaryKey(),
+  wrappedKey: text('wrapped_key').notNull(),
+  kekId: text('kek_id').notNull(),
+  version: integer('version').notNull(),
+  ...timestamps,
+});
+
+export type HolderDataKeyRow = typeof holderDataKeys.$inferSelect;
+
+/** Always empty: a failing insert here aborts a D1 batch on purpose (migrations/0005). */
+export const batchGuards = sqliteTable('batch_guards', {
+  failed: integer('failed').notNull(),
 });

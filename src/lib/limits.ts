@@ -72,3 +72,12 @@ export const RATE_LIMIT_GENERAL_PER_MINUTE_DEFAULT = 60;
 export const RATE_LIMIT_AUTH_PER_MINUTE_DEFAULT = 5;
 export const RATE_LIMIT_MONEY_PER_MINUTE_DEFAULT = 30;
 export const RATE_LIMIT_PER_MINUTE_MAX = 100_000;
+
+/**
+ * Rows per sealed column one holder can have: cards are the most, ACCOUNTS_PER_HOLDER_MAX times
+ * CARDS_PER_ACCOUNT_MAX live ones plus cancelled ones, so the bound leaves room for those.
+ */
+export const SEALED_ROWS_PER_HOLDER_MAX = 1000;
+/** Holders (or data keys, or indexes) one pass of the rewrap job handles, per kind. */
+export const KEY_REWRAP_BATCH_SIZE_DEFAULT = 50;
+export const KEY_REWRAP_BATCH_SIZE_MAX = 200;

@@ -1,12 +1,14 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { requireAuth, serviceDeps } from '../middleware/auth';
+import { requireAuth, requireLiveAuth, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
 import { MAILING_ADDRESS_LENGTH_MAX, NAME_LENGTH_MAX, PAGE_SIZE_DEFAULT } from '../lib/limits';
 import { listAuditEvents, toAuditEventView } from '../services/audit';
+import { eraseHolder } from '../services/erasure';
 import { getHolder, toHolderView, updateHolder } from '../services/holders';
+import { secondFactorCodeSchema } from './mfa';
 import {
   birthDateSchema,
   emailSchema,
@@ -41,6 +43,30 @@ holdersRoutes.patch('/me', requireJsonBody, validate('json', updateHolderBodySch
   const holder = await updateHolder(serviceDeps(c), c.get('auth').holderId, c.req.valid('json'));
   return c.json(toHolderView(holder));
 });
+
+export const eraseHolderBodySchema = z.strictObject({
+  password: passwordAttemptSchema,
+  code: secondFactorCodeSchema.optional(),
+});
+
+// Erasure needs the live session check: a token whose session ended elsewhere must not erase.
+holdersRoutes.delete(
+  '/me',
+  requireLiveAuth,
+  requireJsonBody,
+  validate('json', eraseHolderBodySchema),
+  async (c) => {
+    const auth = c.get('auth');
+    const body = c.req.valid('json');
+    await eraseHolder(serviceDeps(c), {
+      holderId: auth.holderId,
+      sessionId: auth.sessionId,
+      password: body.password,
+      code: body.code,
+    });
+    return c.body(null, 204);
+  },
+);
 
 export const auditEventsQuerySchema = z.strictObject(pageQuerySchema);
 

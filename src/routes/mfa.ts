@@ -13,7 +13,7 @@ import { passwordAttemptSchema } from './schemas';
 const totpCodeSchema = z.string().regex(/^\d{6}$/, 'Must be the 6-digit code from the app.');
 
 // A 6-digit TOTP code or a recovery code (two groups of five; case, spaces, dash ignored).
-const secondFactorCodeSchema = z
+export const secondFactorCodeSchema = z
   .string()
   .max(32, 'Must be at most 32 characters.')
   .regex(/^(\d{6}|[A-Za-z2-7 -]{10,})$/, 'Must be a 6-digit code or a recovery code.');

@@ -28,7 +28,9 @@ export type AuditEventType =
   | 'session_ended'
   | 'deposit'
   | 'withdrawal'
-  | 'transfer';
+  | 'transfer'
+  | 'holder_erased'
+  | 'data_key_replaced';
 
 export interface AuditEventInput {
   type: AuditEventType;

@@ -1,5 +1,10 @@
-import { eq } from 'drizzle-orm';
-import { encryptField, blindIndex } from '../crypto/fields';
+import { eq, inArray, sql } from 'drizzle-orm';
+import {
+  blindIndex,
+  blindIndexCandidates,
+  currentBlindIndex,
+  encryptField,
+} from '../crypto/fields';
 import {
   DUMMY_PASSWORD_HASH,
   hashPassword,
@@ -7,14 +12,16 @@ import {
   verifyPassword,
 } from '../crypto/passwords';
 import { constraintFailure } from '../db/client';
-import { accountHolders } from '../db/schema';
+import { accountHolders, holderDataKeys } from '../db/schema';
 import { AuthenticationError, TooManyRequestsError } from '../errors';
 import { recordAuditEvent } from './audit';
+import { assert } from '../lib/assert';
 import { notifyOwner } from './notifications';
 import { newId } from '../lib/ids';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import type { ServiceDeps } from './deps';
+import { newDataKey } from './data-keys';
 import { alreadyRegistered, assertAdult } from './holders';
 import { issueMfaChallenge, type MfaChallenge } from './mfa-login';
 import { assertPasswordAllowed } from './password-policy';
@@ -42,30 +49,44 @@ export async function signup(
   const holderId = newId(deps.nowMs);
   const ssnDigits = input.ssn.replace(/-/g, '');
   const context = { table: 'account_holders', column: 'ssn', rowId: holderId };
-  const [ssnCiphertext, ssnIndex] = await Promise.all([
-    encryptField(deps.config.fieldEncryption, context, ssnDigits),
-    blindIndex(deps.config.blindIndexKey, SSN_INDEX_PURPOSE, ssnDigits),
+  const { dataKey, row: keyRow } = await newDataKey(deps, holderId);
+  const ring = deps.config.blindIndex;
+  const [ssnCiphertext, ssnIndex, ssnIndexes] = await Promise.all([
+    encryptField(dataKey, context, ssnDigits),
+    currentBlindIndex(ring, SSN_INDEX_PURPOSE, ssnDigits),
+    blindIndexCandidates(ring, SSN_INDEX_PURPOSE, ssnDigits),
   ]);
   const now = toIso(deps.nowMs);
+  // UNIQUE (ssn_index) only sees indexes made by the same key. While a blind index key rotates,
+  // the same SSN may be stored under an older key, so the insert also checks every form the
+  // ring can make, in the same statement: no other write can come between check and insert.
+  const isSsnFree = sql`NOT EXISTS (SELECT 1 FROM ${accountHolders}
+                          WHERE ${inArray(accountHolders.ssnIndex, ssnIndexes)})`;
+  let inserted;
   try {
-    await deps.db.insert(accountHolders).values({
-      id: holderId,
-      name: input.name,
-      email: input.email,
-      passwordHash: hashPassword(input.password),
-      ssnCiphertext,
-      ssnIndex,
-      ssnLast4: ssnDigits.slice(-4),
-      dateOfBirth: input.date_of_birth,
-      mailingAddress: input.mailing_address,
-      mfaEnabled: false,
-      createdAt: now,
-      updatedAt: now,
-    });
+    // Columns in the table's order in schema.ts, which drizzle lists in the INSERT.
+    [inserted] = await deps.db.batch([
+      deps.db
+        .insert(accountHolders)
+        .select(
+          sql`SELECT ${holderId}, ${input.name}, ${input.email}, ${hashPassword(input.password)},
+                     ${ssnCiphertext}, ${ssnIndex}, ${ssnDigits.slice(-4)}, ${input.date_of_birth},
+                     ${input.mailing_address}, 0, ${now}, ${now}, NULL
+               WHERE ${isSsnFree}`,
+        )
+        .returning({ id: accountHolders.id }),
+      // The holder id is new, so the holder row exists exactly when the insert above wrote it.
+      deps.db.insert(holderDataKeys).select(
+        sql`SELECT ${keyRow.holderId}, ${keyRow.wrappedKey}, ${keyRow.kekId}, ${keyRow.version},
+                   ${keyRow.createdAt}, ${keyRow.updatedAt}
+             WHERE EXISTS (SELECT 1 FROM account_holders WHERE id = ${holderId})`,
+      ),
+    ]);
   } catch (error) {
     if (constraintFailure(error) === 'unique') throw alreadyRegistered();
     throw error;
   }
+  if (inserted.length !== 1) throw alreadyRegistered();
   log('info', 'holder_signed_up', { requestId: deps.requestId, holderId });
   const tokens = await startSession(deps, { holderId, userAgent: input.userAgent });
   await recordAuditEvent(deps, {
@@ -81,12 +102,26 @@ const LOGIN_REFUSED = 'The email or password is wrong.';
 export const LOGIN_THROTTLE_PURPOSE = 'login-email';
 
 /** The failed-login counter for an email, keyed by a keyed hash so the id reveals nothing. */
-async function loginThrottleFor(deps: ServiceDeps, email: string) {
-  const key = await blindIndex(deps.config.blindIndexKey, LOGIN_THROTTLE_PURPOSE, email);
-  return deps.env.LOGIN_THROTTLE.get(deps.env.LOGIN_THROTTLE.idFromName(key));
+export async function loginThrottleFor(deps: ServiceDeps, email: string) {
+  return deps.env.LOGIN_THROTTLE.get(
+    deps.env.LOGIN_THROTTLE.idFromName(await loginThrottleName(deps, email)),
+  );
 }
 
-function lockedOut(retryAfterSeconds: number): TooManyRequestsError {
+/**
+ * The name of an email's failed-login counter: a keyed hash under the current blind index key.
+ * LIMITATION: after the blind index key rotates, each email gets a new, empty counter, so a
+ * lockout in progress ends early (at most LOGIN_FAILURES_MAX more guesses per email per
+ * rotation). Counters live 15 minutes, so trying every ring key would buy little.
+ */
+export async function loginThrottleName(deps: ServiceDeps, email: string): Promise<string> {
+  const ring = deps.config.blindIndex;
+  const key = ring.keys.get(ring.currentKeyId);
+  assert(key, 'the current blind index key id must be in its ring');
+  return blindIndex(key, LOGIN_THROTTLE_PURPOSE, email);
+}
+
+export function lockedOut(retryAfterSeconds: number): TooManyRequestsError {
   return new TooManyRequestsError(
     'Too many failed logins for this email. Try again later.',
     retryAfterSeconds,

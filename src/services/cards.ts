@@ -1,5 +1,10 @@
-import { and, asc, count, eq, gt, lt, ne, or, sql } from 'drizzle-orm';
-import { blindIndex, encryptField } from '../crypto/fields';
+import { and, asc, count, eq, gt, inArray, lt, ne, or, sql } from 'drizzle-orm';
+import {
+  blindIndexCandidates,
+  currentBlindIndex,
+  encryptField,
+  type HolderDataKey,
+} from '../crypto/fields';
 import { constraintFailure } from '../db/client';
 import { accounts, cards, type CardRow } from '../db/schema';
 import { BusinessRuleError, NotFoundError, UnavailableError } from '../errors';
@@ -11,6 +16,7 @@ import { log } from '../lib/log';
 import { isLuhnValid, luhnCheckDigit } from '../lib/luhn';
 import { toIso } from '../lib/time';
 import { getOwnedAccount } from './accounts';
+import { ensureDataKey, isDataKeyCurrent, isDataKeyStillCurrent } from './data-keys';
 import type { ServiceDeps } from './deps';
 
 /**
@@ -32,7 +38,7 @@ export const CARD_NUMBER_LENGTH = 16;
 export const CARD_VALIDITY_YEARS = 4;
 
 const CARD_NUMBER_CONTEXT = { table: 'cards', column: 'number' } as const;
-const CARD_NUMBER_INDEX_PURPOSE = 'card_number';
+export const CARD_NUMBER_INDEX_PURPOSE = 'card_number';
 const RANDOM_BYTES_PER_ROUND = 32;
 const RANDOM_ROUNDS_MAX = 4;
 
@@ -79,12 +85,25 @@ function accountClosed(): BusinessRuleError {
   return new BusinessRuleError('account-closed', 'Account closed', 'The account is closed.');
 }
 
+interface DrawnCard {
+  row: CardRow;
+  /** The data key that sealed the number; the insert holds only while it is current. */
+  dataKey: HolderDataKey;
+  /** The number's index under every blind index key in the ring. */
+  numberIndexes: string[];
+}
+
 /**
  * Inserts the card only while its account is the holder's, is not closed and has fewer than
- * CARDS_PER_ACCOUNT_MAX live cards. The rules sit in the INSERT ... SELECT itself, so two
- * concurrent requests cannot both take the last place. Returns whether a row was written.
+ * CARDS_PER_ACCOUNT_MAX live cards, while the holder's data key is still the one that sealed the
+ * number, and while no card has the number under any blind index key. The rules sit in the
+ * INSERT ... SELECT itself, so two concurrent requests cannot both take the last place, and a
+ * data-key replacement cannot strand the number under a retired key. Returns whether a row was
+ * written.
  */
-async function insertCardIfAllowed(deps: ServiceDeps, row: CardRow): Promise<boolean> {
+async function insertCardIfAllowed(deps: ServiceDeps, drawn: DrawnCard): Promise<boolean> {
+  const { row } = drawn;
+  const isAnyOf = inArray(cards.numberIndex, drawn.numberIndexes);
   const liveCards = deps.db
     .select({ total: count() })
     .from(cards)
@@ -112,6 +131,8 @@ async function insertCardIfAllowed(deps: ServiceDeps, row: CardRow): Promise<boo
         eq(accounts.holderId, row.holderId),
         ne(accounts.status, 'closed'),
         lt(sql`(${liveCards})`, CARDS_PER_ACCOUNT_MAX),
+        isDataKeyCurrent(drawn.dataKey),
+        sql`NOT EXISTS (SELECT 1 FROM ${cards} WHERE ${isAnyOf})`,
       ),
     );
   const result = await deps.db.insert(cards).select(candidate).run();
@@ -123,8 +144,10 @@ async function insertCardIfAllowed(deps: ServiceDeps, row: CardRow): Promise<boo
 async function newCardRow(
   deps: ServiceDeps,
   input: { cardId: string; accountId: string; holderId: string; cardType: CardType },
-): Promise<CardRow> {
+): Promise<DrawnCard> {
   const number = drawCardNumber();
+  const dataKey = await ensureDataKey(deps, input.holderId);
+  const ring = deps.config.blindIndex;
   const now = toIso(deps.nowMs);
   const row: CardRow = {
     id: input.cardId,
@@ -132,11 +155,11 @@ async function newCardRow(
     holderId: input.holderId,
     cardType: input.cardType,
     numberCiphertext: await encryptField(
-      deps.config.fieldEncryption,
+      dataKey,
       { ...CARD_NUMBER_CONTEXT, rowId: input.cardId },
       number,
     ),
-    numberIndex: await blindIndex(deps.config.blindIndexKey, CARD_NUMBER_INDEX_PURPOSE, number),
+    numberIndex: await currentBlindIndex(ring, CARD_NUMBER_INDEX_PURPOSE, number),
     last4: number.slice(-4),
     ...expiryOf(deps.nowMs),
     status: 'active',
@@ -144,7 +167,17 @@ async function newCardRow(
     updatedAt: now,
   };
   assert(!row.numberCiphertext.includes(number), 'the stored ciphertext does not hold the number');
-  return row;
+  const numberIndexes = await blindIndexCandidates(ring, CARD_NUMBER_INDEX_PURPOSE, number);
+  return { row, dataKey, numberIndexes };
+}
+
+async function isLiveCardLimitReached(deps: ServiceDeps, accountId: string): Promise<boolean> {
+  const live = await deps.db
+    .select({ total: count() })
+    .from(cards)
+    .where(and(eq(cards.accountId, accountId), ne(cards.status, 'cancelled')))
+    .get();
+  return (live?.total ?? 0) >= CARDS_PER_ACCOUNT_MAX;
 }
 
 /**
@@ -162,7 +195,7 @@ export async function createCard(
 
   const cardId = newId(deps.nowMs);
   for (let attempt = 0; attempt < NUMBER_DRAW_ATTEMPTS_MAX; attempt++) {
-    const row = await newCardRow(deps, {
+    const drawn = await newCardRow(deps, {
       cardId,
       accountId: account.id,
       holderId,
@@ -170,7 +203,7 @@ export async function createCard(
     });
     let isInserted: boolean;
     try {
-      isInserted = await insertCardIfAllowed(deps, row);
+      isInserted = await insertCardIfAllowed(deps, drawn);
     } catch (error) {
       // The only UNIQUE column a new card can collide on is number_index: draw again.
       if (constraintFailure(error) !== 'unique') throw error;
@@ -178,11 +211,16 @@ export async function createCard(
     }
     if (isInserted) {
       log('info', 'card_issued', { requestId: deps.requestId, holderId, accountId: account.id });
-      return row;
+      return drawn.row;
     }
-    // A guard refused: say which rule, as it stands now.
+    // A guard refused: say which rule, as it stands now. A replaced data key or a number
+    // already issued under an older blind index key is no fault of the request: draw again.
     const latest = await getOwnedAccount(deps, holderId, input.account_id);
-    throw latest.status === 'closed' ? accountClosed() : cardLimitReached();
+    if (latest.status === 'closed') throw accountClosed();
+    if (await isLiveCardLimitReached(deps, latest.id)) throw cardLimitReached();
+    if (!(await isDataKeyStillCurrent(deps, drawn.dataKey))) {
+      log('info', 'card_retried', { requestId: deps.requestId, reason: 'data_key_replaced' });
+    }
   }
   throw new UnavailableError('Could not allocate a card number; try again.', {
     reason: 'card_number_draws_exhausted',

@@ -1,5 +1,4 @@
 import { and, eq, gt, isNull } from 'drizzle-orm';
-import { blindIndex } from '../crypto/fields';
 import { hashPassword, verifyPassword } from '../crypto/passwords';
 import { accountHolders, passwordResetTokens } from '../db/schema';
 import { AuthenticationError, BusinessRuleError } from '../errors';
@@ -8,7 +7,7 @@ import { newId } from '../lib/ids';
 import { PASSWORD_RESET_TOKEN_BYTES, PASSWORD_RESET_TTL_SECONDS } from '../lib/limits';
 import { toIso } from '../lib/time';
 import { recordAuditEvent } from './audit';
-import { LOGIN_THROTTLE_PURPOSE } from './auth';
+import { loginThrottleName } from './auth';
 import type { ServiceDeps } from './deps';
 import { getHolder } from './holders';
 import { getMailer } from './mailer';
@@ -167,11 +166,7 @@ export async function resetPassword(
     reason: 'password_reset',
   });
   // A reset proves control of the mailbox, so it also lifts a login lockout.
-  const throttleKey = await blindIndex(
-    deps.config.blindIndexKey,
-    LOGIN_THROTTLE_PURPOSE,
-    holder.email,
-  );
+  const throttleKey = await loginThrottleName(deps, holder.email);
   await deps.env.LOGIN_THROTTLE.get(deps.env.LOGIN_THROTTLE.idFromName(throttleKey)).reset();
   await recordAuditEvent(deps, { type: 'password_reset', outcome: 'success', holderId: holder.id });
   notifyOwner(deps, 'password_reset', { email: holder.email });

@@ -1,15 +1,21 @@
-import { and, eq, exists, isNull, sql } from 'drizzle-orm';
-import { decryptField, encryptField, type FieldContext } from '../crypto/fields';
+import { and, eq, exists, sql } from 'drizzle-orm';
+import { encryptField, type FieldContext, type HolderDataKey } from '../crypto/fields';
 import { verifyPassword } from '../crypto/passwords';
 import { hashRecoveryCode, newRecoveryCode, normalizeRecoveryCode } from '../crypto/recovery-codes';
 import { matchTotpStep, newTotpSecret, totpKeyUri, totpSecretFromBase32 } from '../crypto/totp';
 import { accountHolders, mfaChallenges, mfaFactors, mfaRecoveryCodes } from '../db/schema';
-import { AuthenticationError, BusinessRuleError, ConflictError } from '../errors';
+import { AuthenticationError, BusinessRuleError, ConflictError, UnavailableError } from '../errors';
 import { assert } from '../lib/assert';
 import { newId } from '../lib/ids';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import { recordAuditEvent } from './audit';
+import {
+  ensureDataKey,
+  isDataKeyCurrent,
+  isDataKeyStillCurrent,
+  openHolderField,
+} from './data-keys';
 import { notifyOwner } from './notifications';
 import type { ServiceDeps } from './deps';
 import { getHolder } from './holders';
@@ -53,30 +59,33 @@ export async function startTotpSetup(
   if (holder.mfaEnabled) throw mfaAlreadyEnabled();
 
   const secret = newTotpSecret();
-  const ciphertext = await encryptField(
-    deps.config.fieldEncryption,
-    unconfirmedSecretContext(holder.id),
-    secret.base32,
-  );
-  const now = toIso(deps.nowMs);
-  // The upsert refuses to touch a confirmed factor, even one confirmed since the read above.
-  const written = await deps.db
-    .insert(mfaFactors)
-    .values({
-      holderId: holder.id,
-      secretCiphertext: null,
-      unconfirmedSecretCiphertext: ciphertext,
-      lastStep: 0,
-      createdAt: now,
-      updatedAt: now,
-    })
-    .onConflictDoUpdate({
-      target: mfaFactors.holderId,
-      set: { unconfirmedSecretCiphertext: ciphertext, updatedAt: now },
-      setWhere: isNull(mfaFactors.secretCiphertext),
-    })
-    .returning({ holderId: mfaFactors.holderId });
-  if (written.length === 0) throw mfaAlreadyEnabled();
+  // Two tries: the only other reason for the guarded upsert to write nothing is a data-key
+  // replacement that committed in between, after which the second try uses the new key.
+  let isWritten = false;
+  for (let attempt = 0; attempt < 2 && !isWritten; attempt++) {
+    const dataKey = await ensureDataKey(deps, holder.id);
+    const ciphertext = await encryptField(
+      dataKey,
+      unconfirmedSecretContext(holder.id),
+      secret.base32,
+    );
+    const now = toIso(deps.nowMs);
+    // The upsert refuses to touch a confirmed factor, even one confirmed since the read above,
+    // and writes nothing once the data key that sealed the secret has been replaced.
+    const written = await deps.db.all(sql`
+      INSERT INTO mfa_factors (holder_id, secret_ciphertext, unconfirmed_secret_ciphertext,
+        last_step, created_at, updated_at)
+      SELECT ${holder.id}, NULL, ${ciphertext}, 0, ${now}, ${now}
+       WHERE ${isDataKeyCurrent(dataKey)}
+      ON CONFLICT (holder_id) DO UPDATE
+         SET unconfirmed_secret_ciphertext = excluded.unconfirmed_secret_ciphertext,
+             updated_at = excluded.updated_at
+       WHERE mfa_factors.secret_ciphertext IS NULL AND ${isDataKeyCurrent(dataKey)}
+      RETURNING holder_id`);
+    isWritten = written.length === 1;
+    if (!isWritten && (await isDataKeyStillCurrent(deps, dataKey))) throw mfaAlreadyEnabled();
+  }
+  if (!isWritten) throw dataKeyBusy();
 
   await recordAuditEvent(deps, {
     type: 'mfa_setup_started',
@@ -112,8 +121,13 @@ export async function enableTotp(
   const unconfirmed = factor?.unconfirmedSecretCiphertext;
   if (!unconfirmed) throw setupNotStarted();
 
-  const ring = deps.config.fieldEncryption;
-  const base32 = await decryptField(ring, unconfirmedSecretContext(input.holderId), unconfirmed);
+  const dataKey = await ensureDataKey(deps, input.holderId);
+  const base32 = await openHolderField(deps, {
+    holderId: input.holderId,
+    context: unconfirmedSecretContext(input.holderId),
+    stored: unconfirmed,
+    dataKey,
+  });
   const step = matchTotpStep(totpSecretFromBase32(base32), input.code, deps.nowMs);
   if (step === null) {
     await recordAuditEvent(deps, {
@@ -130,7 +144,7 @@ export async function enableTotp(
   }
 
   // Re-encrypted rather than copied: the column is part of the ciphertext's bound context.
-  const secretCiphertext = await encryptField(ring, secretContext(input.holderId), base32);
+  const secretCiphertext = await encryptField(dataKey, secretContext(input.holderId), base32);
   const codes = Array.from({ length: RECOVERY_CODES_PER_HOLDER }, newRecoveryCode);
   const confirmed = await confirmFactor(deps, {
     holderId: input.holderId,
@@ -138,8 +152,11 @@ export async function enableTotp(
     secretCiphertext,
     step,
     codeHashes: await hashCodes(deps, input.holderId, codes),
+    dataKey,
   });
-  if (!confirmed) throw setupNotStarted();
+  if (!confirmed) {
+    throw (await isDataKeyStillCurrent(deps, dataKey)) ? setupNotStarted() : dataKeyBusy();
+  }
 
   log('info', 'mfa_enabled', { requestId: deps.requestId, holderId: input.holderId });
   await recordAuditEvent(deps, {
@@ -150,6 +167,14 @@ export async function enableTotp(
   });
   notifyOwner(deps, 'mfa_enabled', { holderId: input.holderId });
   return { recovery_codes: codes };
+}
+
+/** A data-key replacement committed during the request; the same request will work again. */
+function dataKeyBusy(): UnavailableError {
+  return new UnavailableError('The request met a key change; send it again.', {
+    reason: 'data_key_replaced',
+    retryAfterSeconds: 1,
+  });
 }
 
 function setupNotStarted(): ConflictError {
@@ -164,7 +189,7 @@ function hashCodes(deps: ServiceDeps, holderId: string, codes: string[]): Promis
     codes.map((code) => {
       const normalizedCode = normalizeRecoveryCode(code);
       assert(normalizedCode !== null, 'a drawn recovery code is well formed');
-      return hashRecoveryCode(deps.config.blindIndexKey, { holderId, normalizedCode });
+      return hashRecoveryCode(deps.config.blindIndex, { holderId, normalizedCode });
     }),
   );
 }
@@ -184,6 +209,7 @@ async function confirmFactor(
     secretCiphertext: string;
     step: number;
     codeHashes: string[];
+    dataKey: HolderDataKey;
   },
 ): Promise<boolean> {
   const now = toIso(deps.nowMs);
@@ -211,6 +237,7 @@ async function confirmFactor(
         and(
           eq(mfaFactors.holderId, input.holderId),
           eq(mfaFactors.unconfirmedSecretCiphertext, input.unconfirmedCiphertext),
+          isDataKeyCurrent(input.dataKey),
         ),
       )
       .returning({ holderId: mfaFactors.holderId }),

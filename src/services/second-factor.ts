@@ -1,11 +1,12 @@
-import { and, eq, isNull, lt } from 'drizzle-orm';
-import { decryptField, type FieldContext } from '../crypto/fields';
-import { hashRecoveryCode, normalizeRecoveryCode } from '../crypto/recovery-codes';
+import { and, eq, inArray, isNull, lt } from 'drizzle-orm';
+import { type FieldContext } from '../crypto/fields';
+import { normalizeRecoveryCode, recoveryCodeHashCandidates } from '../crypto/recovery-codes';
 import { matchTotpStep, totpSecretFromBase32 } from '../crypto/totp';
 import { mfaFactors, mfaRecoveryCodes, type AccountHolderRow } from '../db/schema';
 import { TooManyRequestsError } from '../errors';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
+import { openHolderField } from './data-keys';
 import type { ServiceDeps } from './deps';
 
 /**
@@ -79,11 +80,11 @@ export async function matchSecondFactor(
   if (!holder.mfaEnabled || !factor?.secretCiphertext) return { ok: false, reason: 'mfa_off' };
 
   if (/^\d{6}$/.test(code)) {
-    const base32 = await decryptField(
-      deps.config.fieldEncryption,
-      secretContext(holder.id),
-      factor.secretCiphertext,
-    );
+    const base32 = await openHolderField(deps, {
+      holderId: holder.id,
+      context: secretContext(holder.id),
+      stored: factor.secretCiphertext,
+    });
     const step = matchTotpStep(totpSecretFromBase32(base32), code, deps.nowMs);
     if (step === null) return { ok: false, reason: 'wrong_totp' };
     if (step <= factor.lastStep) return { ok: false, reason: 'replayed_totp' };
@@ -92,7 +93,7 @@ export async function matchSecondFactor(
 
   const normalizedCode = normalizeRecoveryCode(code);
   if (normalizedCode === null) return { ok: false, reason: 'malformed_code' };
-  const codeHash = await hashRecoveryCode(deps.config.blindIndexKey, {
+  const codeHashes = await recoveryCodeHashCandidates(deps.config.blindIndex, {
     holderId: holder.id,
     normalizedCode,
   });
@@ -102,7 +103,7 @@ export async function matchSecondFactor(
     .where(
       and(
         eq(mfaRecoveryCodes.holderId, holder.id),
-        eq(mfaRecoveryCodes.codeHash, codeHash),
+        inArray(mfaRecoveryCodes.codeHash, codeHashes),
         isNull(mfaRecoveryCodes.usedAt),
       ),
     )

@@ -259,8 +259,20 @@ export async function endAllSessions(
       ),
     )
     .returning({ id: sessions.id, lastUsedAt: sessions.lastUsedAt });
+  await announceEndedSessions(deps, { holderId: input.holderId, ended });
+  return ended.length;
+}
+
+/**
+ * After sessions were ended in D1: blocks in KV those that may still hold an unexpired access
+ * token (used within the access-token lifetime), and records one audit event per session.
+ */
+export async function announceEndedSessions(
+  deps: ServiceDeps,
+  input: { holderId: string; ended: { id: string; lastUsedAt: string }[] },
+): Promise<void> {
   const activeSinceIso = toIso(deps.nowMs - deps.config.jwt.accessTtlSeconds * 1000);
-  const recentlyActive = ended.filter((session) => session.lastUsedAt >= activeSinceIso);
+  const recentlyActive = input.ended.filter((session) => session.lastUsedAt >= activeSinceIso);
   await Promise.all(
     recentlyActive.map((session) =>
       blockSession(deps.blocklist, {
@@ -269,7 +281,7 @@ export async function endAllSessions(
       }),
     ),
   );
-  for (const session of ended) {
+  for (const session of input.ended) {
     await recordAuditEvent(deps, {
       type: 'session_ended',
       outcome: 'success',
@@ -278,5 +290,4 @@ export async function endAllSessions(
       subjectId: session.id,
     });
   }
-  return ended.length;
 }

@@ -7,6 +7,7 @@ import { isLuhnValid } from '../../src/lib/luhn';
 import { fixedClock } from '../../src/lib/time';
 import { CARD_BIN } from '../../src/services/cards';
 import { apiAt, expectProblem, newCustomerVia, type ApiCall, type Customer } from '../helpers';
+import { holderFieldKeys, holderOfCard } from '../keys';
 
 const NOW_ISO = '2026-12-03T12:00:00.000Z';
 const UNKNOWN_ID = '01900000-0000-7000-8000-000000000000';
@@ -62,10 +63,10 @@ async function storedCard(cardId: string) {
     .first<{ number_ciphertext: string; number_index: string; last4: string }>();
   expect(row).not.toBeNull();
   const stored = row as NonNullable<typeof row>;
-  const config = getConfig(env);
   const context = { table: 'cards', column: 'number', rowId: cardId };
-  const number = await decryptField(config.fieldEncryption, context, stored.number_ciphertext);
-  return { ...stored, number };
+  const keys = await holderFieldKeys(await holderOfCard(cardId));
+  const number = await decryptField(keys, context, stored.number_ciphertext);
+  return { ...stored, number, keys };
 }
 
 describe('POST /cards', () => {
@@ -119,15 +120,16 @@ describe('POST /cards', () => {
     expect(stored.number.slice(-4)).toBe(issued.body.last4);
     expect(stored.last4).toBe(issued.body.last4);
     expect(stored.number_ciphertext).not.toContain(stored.number);
-    expect(stored.number_ciphertext.startsWith('v1.k1.')).toBe(true);
+    expect(stored.number_ciphertext.startsWith('v2.1.')).toBe(true);
     const config = getConfig(env);
-    const expectedIndex = await blindIndex(config.blindIndexKey, 'card_number', stored.number);
-    expect(stored.number_index).toBe(expectedIndex);
+    const key = config.blindIndex.keys.get('b0') as Uint8Array;
+    const expectedIndex = await blindIndex(key, 'card_number', stored.number);
+    expect(stored.number_index).toBe(`b0:${expectedIndex}`);
     // The ciphertext names its row: copied to another card it no longer decrypts.
     const elsewhere = { table: 'cards', column: 'number', rowId: UNKNOWN_ID };
-    await expect(
-      decryptField(config.fieldEncryption, elsewhere, stored.number_ciphertext),
-    ).rejects.toThrow(FieldDecryptionError);
+    await expect(decryptField(stored.keys, elsewhere, stored.number_ciphertext)).rejects.toThrow(
+      FieldDecryptionError,
+    );
   });
 
   it('never returns the card number from any card route', async () => {

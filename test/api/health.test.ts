@@ -15,6 +15,9 @@ describe('GET /health/ready', () => {
   it('answers ready when D1 and KV answer', async () => {
     const response = await SELF.fetch('https://bank.test/health/ready');
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', checks: { d1: 'ok', kv: 'ok' } });
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { d1: 'ok', kv: 'ok', keys: 'ok' },
+    });
   });
 });

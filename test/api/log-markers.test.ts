@@ -1,10 +1,10 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import { getConfig } from '../../src/config';
 import { decryptField } from '../../src/crypto/fields';
 import { totpAt, totpSecretFromBase32 } from '../../src/crypto/totp';
 import { fixedClock } from '../../src/lib/time';
 import { apiSettledAt, newCustomer, signupBody, type ApiCall } from '../helpers';
+import { holderFieldKeys } from '../keys';
 import { capturedLogLines } from '../setup';
 
 /**
@@ -41,11 +41,11 @@ function customerSession() {
 }
 
 async function cardNumberOf(cardId: string): Promise<string> {
-  const row = await env.DB.prepare('SELECT number_ciphertext FROM cards WHERE id = ?')
+  const row = await env.DB.prepare('SELECT holder_id, number_ciphertext FROM cards WHERE id = ?')
     .bind(cardId)
-    .first<{ number_ciphertext: string }>();
+    .first<{ holder_id: string; number_ciphertext: string }>();
   const context = { table: 'cards', column: 'number', rowId: cardId };
-  return decryptField(getConfig(env).fieldEncryption, context, row!.number_ciphertext);
+  return decryptField(await holderFieldKeys(row!.holder_id), context, row!.number_ciphertext);
 }
 
 describe('logs of a whole customer journey', () => {

@@ -76,7 +76,7 @@ describe('POST /auth/mfa/totp/setup', () => {
 
     const row = await factorRow(me.body.id);
     expect(row?.secret_ciphertext).toBe(null);
-    expect(String(row?.unconfirmed_secret_ciphertext)).toMatch(/^v1\.k1\.[\w-]{16}\.[\w-]+$/);
+    expect(String(row?.unconfirmed_secret_ciphertext)).toMatch(/^v2\.1\.[\w-]{16}\.[\w-]+$/);
     expect(JSON.stringify(row)).not.toContain(setup.body.secret);
   });
 
@@ -145,7 +145,7 @@ describe('POST /auth/mfa/totp/enable', () => {
       expect(storedText).not.toContain(recoveryCode.replace('-', ''));
     }
     for (const row of stored.results) {
-      expect(row.code_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.code_hash).toMatch(/^b0:[0-9a-f]{64}$/);
       expect(row.used_at).toBe(null);
     }
   });
@@ -154,7 +154,7 @@ describe('POST /auth/mfa/totp/enable', () => {
     const holder = await enrolledHolder();
     const row = await factorRow(holder.holderId);
     expect(row?.unconfirmed_secret_ciphertext).toBe(null);
-    expect(String(row?.secret_ciphertext)).toMatch(/^v1\.k1\.[\w-]{16}\.[\w-]+$/);
+    expect(String(row?.secret_ciphertext)).toMatch(/^v2\.1\.[\w-]{16}\.[\w-]+$/);
     expect(JSON.stringify(row)).not.toContain(holder.secret);
     expect(row?.last_step).toBe(Math.floor(Date.parse(START) / STEP_MS));
   });

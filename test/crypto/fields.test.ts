@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   blindIndex,
   decryptField,
-  encryptField,
+  encryptFieldWithRingKey,
   FieldDecryptionError,
   type FieldContext,
   type FieldKeyRing,
@@ -37,6 +37,7 @@ const RING: FieldKeyRing = {
     ['k0', KEY_K0],
   ]),
 };
+const LEGACY_KEYS = { ring: RING, dataKey: null };
 const SSN_FIELD: FieldContext = {
   table: 'account_holders',
   column: 'ssn',
@@ -162,12 +163,12 @@ describe('AES-256-GCM under WebCrypto (known answers)', () => {
   });
 });
 
-describe('encryptField and decryptField', () => {
+describe('encryptFieldWithRingKey (format v1) and decryptField', () => {
   it('decrypts a value stored in the v1 format, so existing rows stay readable', async () => {
     // A change to the format or to the additional data would make every stored SSN and card
     // number unreadable; this value, sealed outside the module, pins both.
     const stored = `v1.k1.${GOLDEN_IV}.${GOLDEN_SEALED}`;
-    expect(await decryptField(RING, SSN_FIELD, stored)).toBe('123-45-6789');
+    expect(await decryptField(LEGACY_KEYS, SSN_FIELD, stored)).toBe('123-45-6789');
   });
 
   it.each([
@@ -176,12 +177,12 @@ describe('encryptField and decryptField', () => {
     ['non-ASCII text', 'Zoë Ørsted, 東京都 🏦'],
     ['a 10,000-character text', 'x'.repeat(10_000)],
   ])('round-trips %s', async (_name, plaintext) => {
-    const stored = await encryptField(RING, SSN_FIELD, plaintext);
-    expect(await decryptField(RING, SSN_FIELD, stored)).toBe(plaintext);
+    const stored = await encryptFieldWithRingKey(RING, SSN_FIELD, plaintext);
+    expect(await decryptField(LEGACY_KEYS, SSN_FIELD, stored)).toBe(plaintext);
   });
 
   it('writes v1.<current key id>.<12-byte IV>.<ciphertext and 16-byte tag>', async () => {
-    const stored = await encryptField(RING, SSN_FIELD, '123-45-6789');
+    const stored = await encryptFieldWithRingKey(RING, SSN_FIELD, '123-45-6789');
     const parts = splitStored(stored);
     expect(stored).toMatch(/^v1\.k1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
     expect(parts.iv.length).toBe(12);
@@ -192,7 +193,7 @@ describe('encryptField and decryptField', () => {
     const ivs = new Set<string>();
     const ciphertexts = new Set<string>();
     for (let count = 0; count < 10_000; count++) {
-      const parts = splitStored(await encryptField(RING, SSN_FIELD, '123-45-6789'));
+      const parts = splitStored(await encryptFieldWithRingKey(RING, SSN_FIELD, '123-45-6789'));
       expect(parts.iv.length).toBe(12);
       ivs.add(toHex(parts.iv));
       ciphertexts.add(toHex(parts.sealed));
@@ -202,41 +203,41 @@ describe('encryptField and decryptField', () => {
   });
 
   it('refuses a value with any single ciphertext bit flipped', async () => {
-    const parts = splitStored(await encryptField(RING, SSN_FIELD, 'card'));
+    const parts = splitStored(await encryptFieldWithRingKey(RING, SSN_FIELD, 'card'));
     const ciphertextBits = (parts.sealed.length - 16) * 8;
     for (let bit = 0; bit < ciphertextBits; bit++) {
       const tampered = joinStored({ ...parts, sealed: withBitFlipped(parts.sealed, bit) });
-      expect(await decryptionFailure(decryptField(RING, SSN_FIELD, tampered))).toBe(
+      expect(await decryptionFailure(decryptField(LEGACY_KEYS, SSN_FIELD, tampered))).toBe(
         'authentication failed',
       );
     }
   });
 
   it('refuses a value with any single tag bit flipped', async () => {
-    const parts = splitStored(await encryptField(RING, SSN_FIELD, 'card'));
+    const parts = splitStored(await encryptFieldWithRingKey(RING, SSN_FIELD, 'card'));
     const firstTagBit = (parts.sealed.length - 16) * 8;
     for (let bit = firstTagBit; bit < parts.sealed.length * 8; bit++) {
       const tampered = joinStored({ ...parts, sealed: withBitFlipped(parts.sealed, bit) });
-      expect(await decryptionFailure(decryptField(RING, SSN_FIELD, tampered))).toBe(
+      expect(await decryptionFailure(decryptField(LEGACY_KEYS, SSN_FIELD, tampered))).toBe(
         'authentication failed',
       );
     }
   });
 
   it('refuses a value with any single IV bit flipped', async () => {
-    const parts = splitStored(await encryptField(RING, SSN_FIELD, 'card'));
+    const parts = splitStored(await encryptFieldWithRingKey(RING, SSN_FIELD, 'card'));
     for (let bit = 0; bit < 96; bit++) {
       const tampered = joinStored({ ...parts, iv: withBitFlipped(parts.iv, bit) });
-      expect(await decryptionFailure(decryptField(RING, SSN_FIELD, tampered))).toBe(
+      expect(await decryptionFailure(decryptField(LEGACY_KEYS, SSN_FIELD, tampered))).toBe(
         'authentication failed',
       );
     }
   });
 
   it('refuses a value whose tag was cut off', async () => {
-    const parts = splitStored(await encryptField(RING, SSN_FIELD, '123-45-6789'));
+    const parts = splitStored(await encryptFieldWithRingKey(RING, SSN_FIELD, '123-45-6789'));
     const truncated = joinStored({ ...parts, sealed: parts.sealed.slice(0, -16) });
-    expect(await decryptionFailure(decryptField(RING, SSN_FIELD, truncated))).toBe(
+    expect(await decryptionFailure(decryptField(LEGACY_KEYS, SSN_FIELD, truncated))).toBe(
       'authentication failed',
     );
   });
@@ -246,24 +247,28 @@ describe('encryptField and decryptField', () => {
     ['another column', { ...SSN_FIELD, column: 'card_number' }],
     ['another table', { ...SSN_FIELD, table: 'cards' }],
   ])('refuses a value moved to %s', async (_name, movedTo) => {
-    const stored = await encryptField(RING, SSN_FIELD, '123-45-6789');
-    expect(await decryptionFailure(decryptField(RING, movedTo, stored))).toBe(
+    const stored = await encryptFieldWithRingKey(RING, SSN_FIELD, '123-45-6789');
+    expect(await decryptionFailure(decryptField(LEGACY_KEYS, movedTo, stored))).toBe(
       'authentication failed',
     );
   });
 
   it('refuses a value relabelled with the id of another key in the ring', async () => {
-    const parts = splitStored(await encryptField(RING, SSN_FIELD, '123-45-6789'));
+    const parts = splitStored(await encryptFieldWithRingKey(RING, SSN_FIELD, '123-45-6789'));
     const relabelled = joinStored({ ...parts, keyId: 'k0' });
-    expect(await decryptionFailure(decryptField(RING, SSN_FIELD, relabelled))).toBe(
+    expect(await decryptionFailure(decryptField(LEGACY_KEYS, SSN_FIELD, relabelled))).toBe(
       'authentication failed',
     );
   });
 
   it('refuses a value whose key id is not in the ring', async () => {
-    const stored = await encryptField(RING, SSN_FIELD, '123-45-6789');
+    const stored = await encryptFieldWithRingKey(RING, SSN_FIELD, '123-45-6789');
     const ringWithoutK1: FieldKeyRing = { currentKeyId: 'k0', keys: new Map([['k0', KEY_K0]]) };
-    expect(await decryptionFailure(decryptField(ringWithoutK1, SSN_FIELD, stored))).toBe(MALFORMED);
+    expect(
+      await decryptionFailure(
+        decryptField({ ring: ringWithoutK1, dataKey: null }, SSN_FIELD, stored),
+      ),
+    ).toBe(MALFORMED);
   });
 
   it.each([
@@ -276,24 +281,28 @@ describe('encryptField and decryptField', () => {
     // An absent part decodes to zero bytes, which WebCrypto then refuses as too short.
     ['a missing ciphertext part', `v1.k1.${GOLDEN_IV}`, 'authentication failed'],
   ])('refuses %s as a stored value', async (_name, stored, message) => {
-    expect(await decryptionFailure(decryptField(RING, SSN_FIELD, stored))).toBe(message);
+    expect(await decryptionFailure(decryptField(LEGACY_KEYS, SSN_FIELD, stored))).toBe(message);
   });
 
   it('still decrypts values of the old key after the current key id changes', async () => {
     const ringBefore: FieldKeyRing = { currentKeyId: 'k0', keys: RING.keys };
     const ringAfter: FieldKeyRing = { currentKeyId: 'k1', keys: RING.keys };
-    const oldValue = await encryptField(ringBefore, SSN_FIELD, '123-45-6789');
-    const newValue = await encryptField(ringAfter, SSN_FIELD, '987-65-4321');
+    const oldValue = await encryptFieldWithRingKey(ringBefore, SSN_FIELD, '123-45-6789');
+    const newValue = await encryptFieldWithRingKey(ringAfter, SSN_FIELD, '987-65-4321');
 
     expect(splitStored(oldValue).keyId).toBe('k0');
     expect(splitStored(newValue).keyId).toBe('k1');
-    expect(await decryptField(ringAfter, SSN_FIELD, oldValue)).toBe('123-45-6789');
-    expect(await decryptField(ringAfter, SSN_FIELD, newValue)).toBe('987-65-4321');
+    expect(await decryptField({ ring: ringAfter, dataKey: null }, SSN_FIELD, oldValue)).toBe(
+      '123-45-6789',
+    );
+    expect(await decryptField({ ring: ringAfter, dataKey: null }, SSN_FIELD, newValue)).toBe(
+      '987-65-4321',
+    );
   });
 
   it('refuses to encrypt when the current key id is missing from the ring', async () => {
     const broken: FieldKeyRing = { currentKeyId: 'k9', keys: RING.keys };
-    await expect(encryptField(broken, SSN_FIELD, 'x')).rejects.toThrow(
+    await expect(encryptFieldWithRingKey(broken, SSN_FIELD, 'x')).rejects.toThrow(
       new AssertionError('the current field key id must be in the key ring'),
     );
   });
@@ -303,7 +312,7 @@ describe('encryptField and decryptField', () => {
       currentKeyId: 'k1',
       keys: new Map([['k1', new Uint8Array(16)]]),
     };
-    await expect(encryptField(shortKey, SSN_FIELD, 'x')).rejects.toThrow(
+    await expect(encryptFieldWithRingKey(shortKey, SSN_FIELD, 'x')).rejects.toThrow(
       new AssertionError('field encryption keys are 32 bytes'),
     );
   });

@@ -140,14 +140,14 @@ describe('recovery codes', () => {
   });
 
   it('hashes the holder id in, so one code hashes differently for two holders', async () => {
-    const key = new Uint8Array(32).fill(7);
+    const key = { currentKeyId: 'r1', keys: new Map([['r1', new Uint8Array(32).fill(7)]]) };
     const first = await hashRecoveryCode(key, { holderId: 'h1', normalizedCode: 'ABCDEFG234' });
     const again = await hashRecoveryCode(key, { holderId: 'h1', normalizedCode: 'ABCDEFG234' });
     const otherHolder = await hashRecoveryCode(key, {
       holderId: 'h2',
       normalizedCode: 'ABCDEFG234',
     });
-    expect(first).toMatch(/^[0-9a-f]{64}$/);
+    expect(first).toMatch(/^r1:[0-9a-f]{64}$/);
     expect(again).toBe(first);
     expect(otherHolder).not.toBe(first);
   });

@@ -211,6 +211,8 @@ describe('schema', () => {
       schema.mfaFactors,
       schema.mfaRecoveryCodes,
       schema.mfaChallenges,
+      schema.holderDataKeys,
+      schema.batchGuards,
     ];
     for (const table of tables) {
       const config = getTableConfig(table);

@@ -11,6 +11,7 @@ import {
   spendSecondFactor,
 } from '../../src/services/second-factor';
 import { currentCode, enrolledHolder, STEP_MS, type Enrolled } from '../mfa-helpers';
+import { holderFieldKeys } from '../keys';
 
 /**
  * The conditional UPDATEs behind "each code works once", driven directly: two requests that
@@ -88,7 +89,7 @@ describe('the stored TOTP secret', () => {
       .bind(holder.holderId)
       .first<{ secret_ciphertext: string }>();
     const ciphertext = row?.secret_ciphertext as string;
-    const ring = getConfig(env).fieldEncryption;
+    const ring = await holderFieldKeys(holder.holderId);
 
     expect(await decryptField(ring, secretContext(holder.holderId), ciphertext)).toBe(
       holder.secret,

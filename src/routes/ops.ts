@@ -1,0 +1,77 @@
+import { Hono } from 'hono';
+import { z } from 'zod';
+import { ConflictError } from '../errors';
+import { KEY_REWRAP_BATCH_SIZE_DEFAULT, KEY_REWRAP_BATCH_SIZE_MAX } from '../lib/limits';
+import { serviceDeps } from '../middleware/auth';
+import type { AppEnv } from '../middleware/context';
+import { requireOpsToken } from '../middleware/ops-auth';
+import { validate } from '../middleware/validate';
+import { runRewrapPass } from '../services/key-rotation';
+import { checkKeyRetirement, keyStatus } from '../services/key-status';
+import { replaceDataKey } from '../services/sealed-fields';
+import { idParamSchema } from './schemas';
+
+/**
+ * Operator routes for key management (docs/key-management.md), outside /api/v1 and
+ * authenticated by OPS_API_TOKEN only. app.ts mounts them at /ops.
+ */
+export const opsRoutes = new Hono<AppEnv>();
+
+opsRoutes.use('*', requireOpsToken);
+
+opsRoutes.get('/keys/status', async (c) => c.json(await keyStatus(serviceDeps(c))));
+
+export const rewrapQuerySchema = z.strictObject({
+  batch_size: z
+    .string()
+    .max(4)
+    .regex(/^[1-9]\d*$/, 'batch_size must be a whole number')
+    .transform(Number)
+    .refine((size) => size <= KEY_REWRAP_BATCH_SIZE_MAX, {
+      message: `batch_size must be at most ${KEY_REWRAP_BATCH_SIZE_MAX}`,
+    })
+    .optional(),
+});
+
+opsRoutes.post('/keys/rewrap', validate('query', rewrapQuerySchema), async (c) => {
+  const deps = serviceDeps(c);
+  const batchSize = c.req.valid('query').batch_size ?? KEY_REWRAP_BATCH_SIZE_DEFAULT;
+  const pass = await runRewrapPass(deps, { batchSize });
+  return c.json({ ...pass, status: await keyStatus(deps) });
+});
+
+export const retireCheckQuerySchema = z.strictObject({
+  kind: z.enum(['key_encryption_key', 'blind_index_key']),
+  key_id: z
+    .string()
+    .max(16)
+    .regex(/^[A-Za-z0-9_-]{1,16}$/, 'key_id must be a key id'),
+});
+
+opsRoutes.get('/keys/retire-check', validate('query', retireCheckQuerySchema), async (c) => {
+  const query = c.req.valid('query');
+  const check = await checkKeyRetirement(serviceDeps(c), { kind: query.kind, keyId: query.key_id });
+  if (!check.can_retire) {
+    const detail =
+      check.reason === 'current_key'
+        ? `Key ${check.key_id} is the current key; make another key current first.`
+        : `Key ${check.key_id} is still needed by ${check.rows} stored rows; run the rewrap job ` +
+          'until it reports none.';
+    throw new ConflictError('key-still-in-use', detail, { reason: check.reason ?? undefined });
+  }
+  return c.json(check);
+});
+
+opsRoutes.post(
+  '/keys/holders/:id/replace-data-key',
+  validate('param', idParamSchema),
+  async (c) => {
+    const holderId = c.req.valid('param').id;
+    const replaced = await replaceDataKey(serviceDeps(c), holderId);
+    return c.json({
+      holder_id: holderId,
+      data_key_version: replaced.version,
+      values_resealed: replaced.resealed,
+    });
+  },
+);
