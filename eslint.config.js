@@ -47,7 +47,7 @@ const NODE_GLOBALS = Object.fromEntries(
 
 export default defineConfig(
   {
-    ignores: ['node_modules/', 'dist/', '.wrangler/', 'test-output/', 'coverage/'],
+    ignores: ['node_modules/', 'dist/', '.wrangler/', 'test-output/', 'coverage/', 'assets/'],
   },
   js.configs.recommended,
   tseslint.configs.recommended,

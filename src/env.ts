@@ -9,6 +9,8 @@ export interface Env {
   ACCOUNT_LEDGER: DurableObjectNamespace<AccountLedger>;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
   LOGIN_THROTTLE: DurableObjectNamespace<LoginThrottle>;
+  /** Static assets: only the vendored /docs bundle, served when the Worker passes a request on. */
+  ASSETS: Fetcher;
 
   ENVIRONMENT: string;
   CORS_ORIGINS: string;

@@ -17,6 +17,9 @@ export interface AppVariables {
   clock: Clock;
   auth: AuthContext;
   blocklist: BlocklistStore;
+  /** Replaces the default Content-Security-Policy for one response (the /docs page). */
+  contentSecurityPolicy: string;
+  cspNonce: string;
 }
 
 export interface AppEnv {
