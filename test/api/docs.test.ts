@@ -39,7 +39,12 @@ describe('GET /docs', () => {
     expect(policy.get('default-src')).toBe("'none'");
     expect(policy.get('script-src')).toBe(`'self' 'nonce-${nonce}'`);
     expect(policy.get('style-src')).toBe(`'self' 'nonce-${nonce}'`);
+    expect(policy.get('style-src-attr')).toBe("'unsafe-inline'");
     expect(policy.get('connect-src')).toBe("'self'");
+    for (const [name, value] of policy) {
+      expect(value, name).not.toMatch(/unsafe-eval|https?:|\*/);
+      if (name !== 'style-src-attr') expect(value, name).not.toContain('unsafe-inline');
+    }
     expect(policy.get('frame-ancestors')).toBe("'none'");
     const inlineScripts = first.html.match(/<script(?![^>]*\bsrc=)[^>]*>/g) ?? [];
     expect(inlineScripts.length).toBeGreaterThan(0);
