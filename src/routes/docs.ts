@@ -55,7 +55,8 @@ docsRoutes.get(
     cdn: DOCS_SCRIPT_PATH,
     nonce: c.get('cspNonce'),
     // Everything that would reach a third party stays off: fonts from Scalar's CDN, telemetry,
-    // the AI agent and MCP helpers, and the request proxy (requests go from the page directly).
+    // the AI agent and MCP helpers. No proxyUrl is set, so test requests go straight from the
+    // page to this origin, as scripts/browser-check.mjs asserts.
     withDefaultFonts: false,
     telemetry: false,
     agent: { disabled: true },
