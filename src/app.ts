@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { createMiddleware } from 'hono/factory';
 import { ConfigError, getConfig } from './config';
 import type { Env } from './env';
 import { AppError, MethodNotAllowedError, NotFoundError, toProblem } from './errors';
@@ -14,7 +15,9 @@ import { requestId } from './middleware/request-id';
 import { securityHeaders } from './middleware/security-headers';
 import { benchRoutes } from './routes/bench';
 import { devRoutes } from './routes/dev';
+import { docsRoutes } from './routes/docs';
 import { healthRoutes } from './routes/health';
+import { openApiRoutes } from './routes/openapi';
 import { opsRoutes } from './routes/ops';
 import { wellKnownRoutes } from './routes/well-known';
 import { isOutboxEnvironment } from './services/mailer';
@@ -62,6 +65,18 @@ export function createApp(options: AppOptions = {}) {
     await next();
   });
   app.route('/dev', devRoutes);
+
+  // The API description and its reference page are for building clients, not for customers:
+  // production answers the unknown-path 404 for them, so they are exposed only on purpose.
+  const hideInProduction = createMiddleware<AppEnv>(async (c, next) => {
+    if (c.get('config').environment === 'production') throw new NotFoundError('No such route.');
+    await next();
+  });
+  app.use('/openapi.json', hideInProduction);
+  app.use('/docs', hideInProduction);
+  app.use('/docs/*', hideInProduction);
+  app.route('/', openApiRoutes);
+  app.route('/', docsRoutes);
 
   // Benchmark-only routes (bench/run.mjs) answer only with BENCH_ROUTES 'true' outside
   // production. Elsewhere every method on /bench/* gets the unknown-path 404, never a 405 that

@@ -11,6 +11,8 @@ export interface Env {
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
   LOGIN_THROTTLE: DurableObjectNamespace<LoginThrottle>;
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  /** Static assets: only the vendored /docs bundle, served when the Worker passes a request on. */
+  ASSETS: Fetcher;
 
   ENVIRONMENT: string;
   CORS_ORIGINS: string;

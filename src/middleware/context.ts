@@ -20,6 +20,9 @@ export interface AppVariables {
   blocklist: BlocklistStore;
   /** Every rate-limit policy this request was counted against so far, for the headers. */
   rateLimits: RatePolicyState[];
+  /** Replaces the default Content-Security-Policy for one response (the /docs page). */
+  contentSecurityPolicy: string;
+  cspNonce: string;
 }
 
 export interface AppEnv {

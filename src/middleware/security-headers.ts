@@ -15,6 +15,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
+  const policy = c.get('contentSecurityPolicy');
+  if (policy !== undefined) c.res.headers.set('Content-Security-Policy', policy);
   c.res.headers.delete('X-Powered-By');
   // The contract names the charset; Hono's JSON helper leaves it out.
   if (c.res.headers.get('Content-Type') === 'application/json') {

@@ -53,7 +53,8 @@ export const emailSchema = z
   .trim()
   .toLowerCase()
   .max(limits.EMAIL_LENGTH_MAX, `Must be at most ${limits.EMAIL_LENGTH_MAX} characters.`)
-  .pipe(z.email('Must be an email address.'));
+  .pipe(z.email('Must be an email address.'))
+  .meta({ format: 'email', description: 'Compared case-insensitively, after trimming.' });
 
 /** Length is counted in code points after NFKC normalization, as the password is hashed. */
 export const passwordSchema = z
@@ -66,7 +67,13 @@ export const passwordSchema = z
   .refine(
     (value) => [...value.normalize('NFKC')].length <= limits.PASSWORD_LENGTH_MAX,
     `Must be at most ${limits.PASSWORD_LENGTH_MAX} characters.`,
-  );
+  )
+  .meta({
+    minLength: limits.PASSWORD_LENGTH_MIN,
+    maxLength: limits.PASSWORD_LENGTH_MAX,
+    description:
+      'Counted after Unicode NFKC normalization. A common password, or the email, is refused.',
+  });
 
 /** A password offered for checking: bounded, but never judged by the current policy. */
 export const passwordAttemptSchema = z
@@ -87,21 +94,31 @@ export const ssnSchema = z
       group !== '00' &&
       serial !== '0000'
     );
-  }, 'Is not a number the SSA issues.');
+  }, 'Is not a number the SSA issues.')
+  .meta({
+    description:
+      'A number the SSA issues: area not 000, 666 or 9xx; group not 00; serial not 0000.',
+    example: '123-45-6789',
+  });
 
 export const calendarDateSchema = z
   .string()
   .max(10)
-  .refine((value) => parseCalendarDate(value) !== null, 'Must be a real date, YYYY-MM-DD.');
+  .refine((value) => parseCalendarDate(value) !== null, 'Must be a real date, YYYY-MM-DD.')
+  .meta({ format: 'date', example: '2026-12-03' });
 
-export const birthDateSchema = calendarDateSchema.refine(
-  (value) => value >= limits.BIRTH_DATE_MIN,
-  `Must not be before ${limits.BIRTH_DATE_MIN}.`,
-);
+export const birthDateSchema = calendarDateSchema
+  .refine((value) => value >= limits.BIRTH_DATE_MIN, `Must not be before ${limits.BIRTH_DATE_MIN}.`)
+  .meta({
+    format: 'date',
+    description: `Not before ${limits.BIRTH_DATE_MIN}; the holder must be 18 or older today.`,
+    example: '1990-12-10',
+  });
 
 export const uuidSchema = z
   .string()
-  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'Must be an id.');
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/, 'Must be an id.')
+  .meta({ format: 'uuid', example: '01a23cf0-3235-7c3a-9e61-6a2f1b0c4d5e' });
 
 export const idParamSchema = z.object({ id: uuidSchema });
 
@@ -118,7 +135,21 @@ export const amountSchema = z
       return z.NEVER;
     }
     return minor;
+  })
+  .meta({
+    description:
+      'A decimal string or JSON number, greater than 0 and at most 1000000000.00, with at ' +
+      'most two decimals. Exponents, commas and other signs are refused.',
+    example: '100.00',
   });
+
+/** The Idempotency-Key header of money-moving POSTs: 1..255 visible ASCII characters. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(
+    new RegExp(`^[\\x21-\\x7E]{1,${limits.IDEMPOTENCY_KEY_LENGTH_MAX}}$`),
+    `Must be 1 to ${limits.IDEMPOTENCY_KEY_LENGTH_MAX} visible ASCII characters.`,
+  );
 
 export const descriptionSchema = text({ min: 0, max: limits.DESCRIPTION_LENGTH_MAX });
 
@@ -131,6 +162,13 @@ export const pageQuerySchema = {
       (value) => value >= 1 && value <= limits.PAGE_SIZE_MAX,
       `Must be between 1 and ${limits.PAGE_SIZE_MAX}.`,
     )
-    .optional(),
-  cursor: z.string().max(limits.CURSOR_LENGTH_MAX).optional(),
+    .optional()
+    .meta({
+      description: `Page size: 1 to ${limits.PAGE_SIZE_MAX}, default ${limits.PAGE_SIZE_DEFAULT}.`,
+    }),
+  cursor: z
+    .string()
+    .max(limits.CURSOR_LENGTH_MAX)
+    .optional()
+    .meta({ description: 'The next_cursor of the previous page.' }),
 };

@@ -6,12 +6,7 @@ import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { limitMoneyByHolder } from '../middleware/rate-limit';
 import { validate } from '../middleware/validate';
-import {
-  IDEMPOTENCY_KEY_LENGTH_MAX,
-  PAGE_SIZE_DEFAULT,
-  SEARCH_TEXT_LENGTH_MAX,
-  SEARCH_WORDS_MAX,
-} from '../lib/limits';
+import { PAGE_SIZE_DEFAULT, SEARCH_TEXT_LENGTH_MAX, SEARCH_WORDS_MAX } from '../lib/limits';
 import {
   deposit,
   transfer,
@@ -25,6 +20,7 @@ import {
   amountSchema,
   calendarDateSchema,
   descriptionSchema,
+  idempotencyKeySchema,
   idParamSchema,
   pageQuerySchema,
   text,
@@ -47,12 +43,10 @@ export const transferBodySchema = z.strictObject({
   description: descriptionSchema.optional(),
 });
 
-const IDEMPOTENCY_KEY_PATTERN = new RegExp(`^[\\x21-\\x7E]{1,${IDEMPOTENCY_KEY_LENGTH_MAX}}$`);
-
 /** The caller and the optional Idempotency-Key: 1..255 visible ASCII characters. */
 function moneyRequest(c: Context<AppEnv>): MoneyRequest {
   const key = c.req.header('Idempotency-Key');
-  if (key !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+  if (key !== undefined && !idempotencyKeySchema.safeParse(key).success) {
     throw new BadRequestError(
       'The Idempotency-Key header must be 1 to 255 visible ASCII characters.',
     );
