@@ -723,6 +723,44 @@ await step('the 6th login a minute from one IP is refused with 429, XFF or not',
   return `Retry-After ${retryAfter}`;
 });
 
+await step(
+  'customer C erases their data; the token dies; email and SSN sign up again',
+  async () => {
+    const customerC = newCustomer('c');
+    const signup = await call('POST', '/auth/signup', { body: customerC });
+    expectStatus(signup, 201);
+    const token = signup.body.access_token;
+    const wrong = await call('DELETE', '/account-holders/me', {
+      token,
+      body: { password: `${customerC.password}-wrong` },
+    });
+    expectProblem(wrong, 401);
+    const erased = await call('DELETE', '/account-holders/me', {
+      token,
+      body: { password: customerC.password },
+    });
+    expectStatus(erased, 204);
+    const again = await call('DELETE', '/account-holders/me', {
+      token,
+      body: { password: customerC.password },
+    });
+    expectProblem(again, 401);
+    expectStatus(await call('POST', '/auth/signup', { body: customerC }), 201);
+  },
+);
+
+await step('/openapi.json lists every operation; /docs serves the reference page', async () => {
+  const document = await call('GET', `${origin}/openapi.json`);
+  expectStatus(document, 200);
+  check(/^3\.1\./.test(document.body?.openapi ?? ''), `openapi is ${document.body?.openapi}`);
+  const erase = document.body.paths?.['/api/v1/account-holders/me']?.delete;
+  check(erase?.operationId === 'eraseHolder', 'DELETE /account-holders/me is not documented');
+  const docs = await call('GET', `${origin}/docs`);
+  expectStatus(docs, 200);
+  check(docs.headers.get('content-type')?.startsWith('text/html'), 'docs is not HTML');
+  return `${Object.keys(document.body.paths).length} paths`;
+});
+
 await step('unknown route is a 404 problem', async () => {
   const response = await call('GET', `/no-such-route-${runId}`, { token: state.tokenB });
   expectProblem(response, 404);
