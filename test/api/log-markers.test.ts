@@ -235,6 +235,42 @@ describe('logs of a whole customer journey', () => {
     expectStatus(await call('GET', '/account-holders/me/audit-events', { token }), 200);
     expectStatus(await call('POST', '/auth/logout', { token }), 204);
     expectStatus(await call('GET', '/accounts', { token }), 401);
+
+    // The operator routes: the ops secret in a header, right and wrong.
+    const opsUrl = 'https://bank.test/ops/keys/rewrap';
+    if (!env.OPS_API_TOKEN) throw new Error('the test env binds no OPS_API_TOKEN');
+    secrets.opsToken = env.OPS_API_TOKEN;
+    secrets.wrongOpsToken = `${env.OPS_API_TOKEN}x`;
+    for (const [opsToken, status] of [
+      [secrets.opsToken, 200],
+      [secrets.wrongOpsToken, 401],
+    ] as const) {
+      const headers = { Authorization: `Bearer ${opsToken}` };
+      expectStatus(await call('POST', opsUrl, { headers }), status);
+    }
+
+    // Erasure, last: empty the account, fail once with a wrong password, then erase.
+    const lastChallenge = await call('POST', '/auth/login', {
+      body: { email: MARKERS.newEmail, password: MARKERS.resetPassword },
+    });
+    const lastLogin = await call('POST', '/auth/mfa/verify', {
+      body: { mfa_token: lastChallenge.body.mfa_token, code: recoveryCodes[1] },
+    });
+    expectStatus(lastLogin, 200);
+    token = lastLogin.body.access_token;
+    secrets.lastAccess = token;
+    expectStatus(
+      await call('POST', '/transactions/withdraw', {
+        token,
+        body: { account_id: accountId, amount: '475.00' },
+      }),
+      201,
+    );
+    const erasure = (password: string, code: string) =>
+      call('DELETE', '/account-holders/me', { token, body: { password, code } });
+    expectStatus(await erasure(MARKERS.wrongPassword, recoveryCodes[2]!), 401);
+    expectStatus(await erasure(MARKERS.resetPassword, recoveryCodes[3]!), 204);
+    expectStatus(await call('GET', '/accounts', { token }), 401);
     await settle();
 
     // Spellings a careless log could use: the SSN without dashes, the email's local part.
