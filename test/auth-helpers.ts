@@ -4,36 +4,11 @@ import { expect } from 'vitest';
 import { createApp } from '../src/app';
 import { base64ToBytes, bytesToBase64Url, utf8 } from '../src/lib/encoding';
 import { fixedClock } from '../src/lib/time';
-import { BASE, type ApiResponse } from './helpers';
+import { BASE, inProcessApi, readResponse, requestInit, type ApiOptions } from './helpers';
 
 /** Helpers for the auth and holder tests: a clock-controlled app and token forging. */
 
-export interface CallOptions {
-  token?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-}
-
-function requestInit(method: string, options: CallOptions): RequestInit {
-  const headers: Record<string, string> = {
-    'CF-Connecting-IP': '203.0.113.10',
-    ...options.headers,
-  };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
-  let body: string | undefined;
-  if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    headers['Content-Type'] ??= 'application/json';
-  }
-  return { method, headers, body };
-}
-
-async function readResponse<T>(response: Response): Promise<ApiResponse<T> & { text: string }> {
-  const text = await response.text();
-  const contentType = response.headers.get('Content-Type') ?? '';
-  const body = text && contentType.includes('json') ? JSON.parse(text) : text;
-  return { status: response.status, headers: response.headers, body: body as T, text };
-}
+export type CallOptions = ApiOptions;
 
 /**
  * The app built with a fixed clock and called in-process with the test bindings, so that
@@ -43,12 +18,7 @@ async function readResponse<T>(response: Response): Promise<ApiResponse<T> & { t
 export function clockedApp(startIso: string, bindings: typeof env = env) {
   const clock = fixedClock(startIso);
   const app = createApp({ clock });
-  async function call<T = any>(method: string, path: string, options: CallOptions = {}) {
-    const url = path.startsWith('http') ? path : `${BASE}${path}`;
-    const response = await app.request(url, requestInit(method, options), bindings);
-    return readResponse<T>(response);
-  }
-  return { clock, call };
+  return { clock, call: inProcessApi(app, bindings) };
 }
 
 /** Like api(), through the Worker's own fetch, but also returns the raw response text. */

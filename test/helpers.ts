@@ -107,31 +107,46 @@ export type ApiCall = <T = any>(
   options?: ApiOptions,
 ) => Promise<ApiResponse<T> & { text: string }>;
 
+/** A request as the tests send it: one client IP, a bearer token, a JSON body. */
+export function requestInit(method: string, options: ApiOptions): RequestInit {
+  const headers: Record<string, string> = {
+    'CF-Connecting-IP': '203.0.113.10',
+    ...options.headers,
+  };
+  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+    headers['Content-Type'] ??= 'application/json';
+  }
+  return { method, headers, body };
+}
+
+/** Reads the whole body (see api()), parsed when it is JSON, and keeps the raw text. */
+export async function readResponse<T>(
+  response: Response,
+): Promise<ApiResponse<T> & { text: string }> {
+  const text = await response.text();
+  const contentType = response.headers.get('Content-Type') ?? '';
+  const body = text && contentType.includes('json') ? JSON.parse(text) : text;
+  return { status: response.status, headers: response.headers, body: body as T, text };
+}
+
+/** Calls `app` in-process with `bindings` as its env, the way api() calls the Worker. */
+export function inProcessApi(app: ReturnType<typeof createApp>, bindings: typeof env): ApiCall {
+  return async function call<T = any>(method: string, path: string, options: ApiOptions = {}) {
+    const url = path.startsWith('http') ? path : `${BASE}${path}`;
+    return readResponse<T>(await app.request(url, requestInit(method, options), bindings));
+  };
+}
+
 /**
  * Like api(), but in-process through an app built with the given clock and the test bindings,
  * so that dates and timestamps can be asserted exactly. Also returns the raw response text.
  * Sign up through the same caller: a token minted at real time may be in this clock's future.
  */
 export function apiAt(clock: Clock): ApiCall {
-  const app = createApp({ clock });
-  return async function call<T = any>(method: string, path: string, options: ApiOptions = {}) {
-    const headers: Record<string, string> = {
-      'CF-Connecting-IP': '203.0.113.10',
-      ...options.headers,
-    };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-      headers['Content-Type'] ??= 'application/json';
-    }
-    const url = path.startsWith('http') ? path : `${BASE}${path}`;
-    const response = await app.request(url, { method, headers, body }, env);
-    const text = await response.text();
-    const contentType = response.headers.get('Content-Type') ?? '';
-    const parsed = text && contentType.includes('json') ? JSON.parse(text) : text;
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
-  };
+  return inProcessApi(createApp({ clock }), env);
 }
 
 /** newCustomer() through a given caller, e.g. one from apiAt(). */

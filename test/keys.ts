@@ -4,7 +4,7 @@ import { createApp } from '../src/app';
 import { getConfig, type Config } from '../src/config';
 import { unwrapDataKey } from '../src/crypto/envelope';
 import { decryptField, fieldFormat, type FieldContext, type FieldKeys } from '../src/crypto/fields';
-import { BASE, type ApiCall, type ApiOptions } from './helpers';
+import { inProcessApi, type ApiCall } from './helpers';
 
 /** What opens a holder's fields under a config: its KEK ring and the holder's data key. */
 export async function holderFieldKeys(
@@ -73,23 +73,5 @@ export function envWith(overrides: Record<string, string | undefined>): typeof e
 
 /** Like api(), in-process through an app given `testEnv` as its bindings and vars. */
 export function apiWithEnv(testEnv: typeof env): ApiCall {
-  const app = createApp();
-  return async function call<T = any>(method: string, path: string, options: ApiOptions = {}) {
-    const headers: Record<string, string> = {
-      'CF-Connecting-IP': '203.0.113.10',
-      ...options.headers,
-    };
-    if (options.token) headers.Authorization = `Bearer ${options.token}`;
-    let body: string | undefined;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['Content-Type'] = 'application/json';
-    }
-    const url = path.startsWith('http') ? path : `${BASE}${path}`;
-    const response = await app.request(url, { method, headers, body }, testEnv);
-    const text = await response.text();
-    const contentType = response.headers.get('Content-Type') ?? '';
-    const parsed = text && contentType.includes('json') ? JSON.parse(text) : text;
-    return { status: response.status, headers: response.headers, body: parsed as T, text };
-  };
+  return inProcessApi(createApp(), testEnv);
 }
