@@ -51,8 +51,11 @@ export const LOGIN_LOCKOUT_SECONDS = 15 * 60;
 export const PASSWORD_RESET_TOKEN_BYTES = 32;
 export const PASSWORD_RESET_TTL_SECONDS = 15 * 60;
 
-/** Live sessions listed at most; a holder with more sees the newest. */
-export const LIVE_SESSIONS_LISTED_MAX = 100;
+/**
+ * Live sessions one holder may have. A new login beyond it ends the oldest, so the session list
+ * (which shows them all, unpaginated) is always complete and every session can be ended.
+ */
+export const LIVE_SESSIONS_PER_HOLDER_MAX = 100;
 
 /** JWT_SIGNING_KEY and JWT_VERIFY_KEYS: JSON text length, and retired keys kept at once. */
 export const JWT_KEYS_JSON_LENGTH_MAX = 4096;

@@ -25,8 +25,27 @@ export const limitBody = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 function isJsonMediaType(contentType: string | undefined): boolean {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
-  return mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+  const [type = '', ...parameters] = (contentType ?? '').toLowerCase().split(';');
+  const mediaType = type.trim();
+  const isJson =
+    mediaType === 'application/json' || /^application\/[a-z0-9.+-]+\+json$/.test(mediaType);
+  // JSON is UTF-8 (RFC 8259 §8.1); a body that says it is another charset is not read as one.
+  const charset = parameters
+    .map((parameter) => parameter.trim().split('='))
+    .find(([name]) => name === 'charset')?.[1]
+    ?.replaceAll('"', '');
+  return isJson && (charset === undefined || charset === 'utf-8' || charset === 'utf8');
+}
+
+// fatal: bytes that are not UTF-8 are refused rather than turned into U+FFFD and stored.
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+
+function decodeUtf8(bytes: ArrayBuffer): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
 }
 
 /**
@@ -36,9 +55,11 @@ function isJsonMediaType(contentType: string | undefined): boolean {
  */
 export const requireJsonBody = createMiddleware<AppEnv>(async (c, next) => {
   if (!isJsonMediaType(c.req.header('Content-Type'))) {
-    throw new UnsupportedMediaTypeError('Send the request body as application/json.');
+    throw new UnsupportedMediaTypeError('Send the request body as application/json in UTF-8.');
   }
-  const parsed = parseStrictJson(await c.req.text());
+  const text = decodeUtf8(await c.req.arrayBuffer());
+  if (text === null) throw new BadRequestError('The request body is not valid UTF-8.');
+  const parsed = parseStrictJson(text);
   if (!parsed.ok) {
     const detail =
       parsed.reason === 'malformed'

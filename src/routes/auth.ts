@@ -130,7 +130,10 @@ authRoutes.post(
   },
 );
 
-authRoutes.get('/sessions', requireAuth, async (c) => {
+// The list is complete (at most LIVE_SESSIONS_PER_HOLDER_MAX) and takes no paging parameters.
+export const listSessionsQuerySchema = z.strictObject({});
+
+authRoutes.get('/sessions', requireAuth, validate('query', listSessionsQuerySchema), async (c) => {
   const auth = c.get('auth');
   const sessions = await listLiveSessions(serviceDeps(c), {
     holderId: auth.holderId,

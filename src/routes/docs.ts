@@ -1,6 +1,7 @@
 import { Scalar } from '@scalar/hono-api-reference';
 import { Hono } from 'hono';
 import { createMiddleware } from 'hono/factory';
+import { NotFoundError } from '../errors';
 import { bytesToBase64Url } from '../lib/encoding';
 import type { AppEnv } from '../middleware/context';
 
@@ -67,4 +68,9 @@ docsRoutes.get(
   })),
 );
 
-docsRoutes.get('/docs/assets/*', (c) => c.env.ASSETS.fetch(c.req.raw));
+docsRoutes.get('/docs/assets/*', async (c) => {
+  const asset = await c.env.ASSETS.fetch(c.req.raw);
+  // The asset binding's own 404 has an empty body; a missing file is an unknown path here too.
+  if (asset.status === 404) throw new NotFoundError('No such route.');
+  return asset;
+});

@@ -3,6 +3,7 @@ import type { ZodOpenApiPathsObject } from 'zod-openapi';
 import {
   changePasswordBodySchema,
   forgotPasswordBodySchema,
+  listSessionsQuerySchema,
   loginBodySchema,
   refreshBodySchema,
   resetPasswordBodySchema,
@@ -62,6 +63,7 @@ export const authPaths: ZodOpenApiPathsObject = {
           z.union([responses.tokenPairSchema, responses.mfaChallengeSchema]),
         ),
       },
+      problems: [401],
     }),
   },
   '/api/v1/auth/mfa/verify': {
@@ -72,6 +74,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       isPublic: true,
       body: { schema: verifyMfaBodySchema, example: { mfa_token: 'kq3…', code: '123456' } },
       success: { status: '200', response: tokens },
+      problems: [401],
     }),
   },
   '/api/v1/auth/refresh': {
@@ -83,6 +86,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       isPublic: true,
       body: { schema: refreshBodySchema, example: { refresh_token: 'eyJ…' } },
       success: { status: '200', response: tokens },
+      problems: [401],
     }),
   },
   '/api/v1/auth/logout': {
@@ -176,6 +180,10 @@ export const authPaths: ZodOpenApiPathsObject = {
       tag: 'Auth',
       operationId: 'listSessions',
       summary: "List the caller's live sessions",
+      description:
+        'All of them on one page: a holder has at most 100 live sessions, and a login beyond ' +
+        'that ends the oldest.',
+      params: { query: listSessionsQuerySchema },
       success: {
         status: '200',
         response: jsonResponse('Live sessions, newest first.', responses.sessionPageSchema),

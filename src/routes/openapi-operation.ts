@@ -11,8 +11,8 @@ import { idempotencyKeySchema } from './schemas';
 
 /**
  * Builds the OpenAPI operation of one route from a short description of it: the problems that
- * every route of a kind can give (401 behind a token, 400/413/415/422 for a JSON body, 429
- * everywhere) are added here, so that the document cannot forget them route by route.
+ * every route of a kind can give (401 behind a token, 400/413/415/422 for a JSON body, 429 and
+ * 503 wherever the rate limiter runs) are added here, so the document cannot forget them.
  */
 
 export const TAGS = [
@@ -48,7 +48,7 @@ const PROBLEM_DESCRIPTIONS: Record<ProblemStatus, string> = {
   415: 'The request body is not application/json.',
   422: 'A field fails validation, or a business rule refuses the request.',
   429: 'Too many requests: rate limited, or locked out after failed logins.',
-  503: 'A dependency is not answering.',
+  503: 'A dependency is not answering: the rate limiter, D1, or a key the data needs.',
 };
 
 const retryAfterHeader = z.string().regex(/^\d+$/).meta({ description: 'Seconds to wait.' });
@@ -96,6 +96,8 @@ export interface OperationSpec {
   isPublic?: boolean;
   /** Behind OPS_API_TOKEN rather than a holder's access token. */
   isOperator?: boolean;
+  /** Outside the rate limits (the liveness probe): no 429, and no 503 from the limiter. */
+  isUnlimited?: boolean;
   /** A money-moving POST that accepts an Idempotency-Key. */
   isIdempotent?: boolean;
   body?: { schema: z.ZodType; example: unknown };
@@ -112,7 +114,8 @@ export function operation(spec: OperationSpec): ZodOpenApiOperationObject {
   if (spec.params?.path) problems.add(404);
   if (spec.params?.query) problems.add(422);
   if (spec.isIdempotent) [400, 409].forEach((status) => problems.add(status as ProblemStatus));
-  problems.add(429);
+  // Every limited route can be refused by its quota, or answer 503 when the limiter fails.
+  if (!spec.isUnlimited) [429, 503].forEach((status) => problems.add(status as ProblemStatus));
 
   const responses: ZodOpenApiResponsesObject = { [spec.success.status]: spec.success.response };
   for (const status of [...problems].sort()) responses[`${status}`] = PROBLEM_RESPONSES[status];

@@ -54,7 +54,7 @@ export const opsPaths: ZodOpenApiPathsObject = {
         status: '200',
         response: jsonResponse('The key can be removed.', responses.retireCheckSchema),
       },
-      problems: [409],
+      problems: [404, 409],
     }),
   },
   '/ops/keys/holders/{id}/replace-data-key': {

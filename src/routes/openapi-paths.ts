@@ -143,12 +143,15 @@ const transactionPaths: ZodOpenApiPathsObject = {
       tag: 'Transactions',
       operationId: 'listTransactions',
       summary: 'Search transactions',
-      description: '`from` and `to` are dates, both included; `q` matches words of descriptions.',
+      description:
+        '`from` and `to` are dates, both included; `q` matches words of descriptions. An ' +
+        '`account_id` that is not the caller’s is 404.',
       params: { query: listTransactionsQuerySchema },
       success: {
         status: '200',
         response: jsonResponse('A page, newest first.', responses.transactionPageSchema),
       },
+      problems: [404],
     }),
   },
   '/api/v1/transactions/{id}': {
@@ -185,8 +188,10 @@ const cardPaths: ZodOpenApiPathsObject = {
       tag: 'Cards',
       operationId: 'listCards',
       summary: "List the caller's cards",
+      description: 'An `account_id` that is not the caller’s is 404.',
       params: { query: listCardsQuerySchema },
       success: { status: '200', response: jsonResponse('A page.', responses.cardPageSchema) },
+      problems: [404],
     }),
   },
   '/api/v1/cards/{id}': {
@@ -241,6 +246,7 @@ const operationsPaths: ZodOpenApiPathsObject = {
       operationId: 'health',
       summary: 'Whether the process is up',
       isPublic: true,
+      isUnlimited: true,
       success: { status: '200', response: jsonResponse('Up.', responses.healthSchema) },
     }),
   },

@@ -56,7 +56,11 @@ opsRoutes.get('/keys/retire-check', validate('query', retireCheckQuerySchema), a
       check.reason === 'current_key'
         ? `Key ${check.key_id} is the current key; make another key current first.`
         : `Key ${check.key_id} is still needed by ${check.rows} stored rows; run the rewrap job ` +
-          'until it reports none.';
+          'until it reports none.' +
+          (query.kind === 'blind_index_key'
+            ? ' Unused MFA recovery codes made under this key cannot be recomputed and keep it ' +
+              'needed until they are used or replaced (docs/key-management.md).'
+            : '');
     throw new ConflictError('key-still-in-use', detail, { reason: check.reason ?? undefined });
   }
   return c.json(check);

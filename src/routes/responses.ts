@@ -51,7 +51,7 @@ export const mfaChallengeSchema = z
   .meta({ id: 'MfaChallenge' });
 
 export const totpSetupSchema = z
-  .strictObject({ secret: z.string(), otpauth_uri: z.string().startsWith('otpauth://totp/') })
+  .strictObject({ secret: z.string(), otpauth_uri: z.string().regex(/^otpauth:\/\/totp\//) })
   .meta({ id: 'TotpSetup' });
 
 export const recoveryCodesSchema = z

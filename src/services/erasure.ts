@@ -104,7 +104,11 @@ export async function eraseHolder(
   if (ended === null) {
     // Either money arrived since the check, or a concurrent erasure of the same holder won.
     if (await hasNonZeroBalance(deps, holder.id)) throw balanceNotZero();
-    throw new AuthenticationError(WRONG_CREDENTIALS, { reason: 'erasure_already_done' });
+    // The session this call came with was ended by that erasure: say so, as for any token.
+    throw new AuthenticationError('The access token is missing, invalid, expired or revoked.', {
+      reason: 'erasure_already_done',
+      isTokenError: true,
+    });
   }
   await throttle.reset();
   await announceEndedSessions(deps, { holderId: holder.id, ended });

@@ -2,7 +2,8 @@ import { count, isNull, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { KeyRing } from '../config';
 import { accountHolders, cards, holderDataKeys, mfaRecoveryCodes } from '../db/schema';
-import { UnavailableError } from '../errors';
+import { NotFoundError, UnavailableError } from '../errors';
+import { log } from '../lib/log';
 import type { ServiceDeps } from './deps';
 import { SEALED_COLUMNS } from './sealed-fields';
 
@@ -162,6 +163,10 @@ export async function checkKeyRetirement(
   const bare = isKek ? 0 : (uses.find((use) => use.key_id === '(bare)')?.rows ?? 0);
   const rows = (uses.find((use) => use.key_id === input.keyId)?.rows ?? 0) + bare;
   const isCurrent = ring.currentKeyId === input.keyId;
+  // A mistyped id must not read as a go-ahead: only a key the ring holds can be retired.
+  if (!ring.keys.has(input.keyId) && rows === 0) {
+    throw new NotFoundError(`No key ${input.keyId} is in the ring, and no stored row names it.`);
+  }
   const reason = isCurrent ? 'current_key' : rows > 0 ? 'rows_still_use_it' : null;
   return { key_id: input.keyId, kind: input.kind, can_retire: reason === null, reason, rows };
 }
@@ -169,7 +174,7 @@ export async function checkKeyRetirement(
 /**
  * The readiness check: a KEK that still wraps a data key but is gone from the ring means those
  * holders' data cannot be read. One indexed GROUP BY, cheap enough for /health/ready. Throws
- * UnavailableError naming the key ids (never key material).
+ * UnavailableError, and logs the missing key ids (never key material).
  */
 export async function assertKeyEncryptionKeysPresent(deps: ServiceDeps): Promise<void> {
   const rows = await deps.db.selectDistinct({ kekId: holderDataKeys.kekId }).from(holderDataKeys);
@@ -178,9 +183,13 @@ export async function assertKeyEncryptionKeysPresent(deps: ServiceDeps): Promise
     .filter((keyId) => !deps.config.fieldEncryption.keys.has(keyId))
     .sort();
   if (missing.length > 0) {
-    const detail =
-      'Stored data keys are wrapped by key-encryption keys missing from ' +
-      `FIELD_ENCRYPTION_KEYS: ${missing.join(', ')}.`;
-    throw new UnavailableError(detail, { reason: 'kek_missing' });
+    // The route is public: the ids go to the log and to /ops/keys/status, not to the answer.
+    log('error', 'key_encryption_keys_missing', {
+      requestId: deps.requestId,
+      reason: `missing:${missing.join(',')}`,
+    });
+    throw new UnavailableError('A key that stored data needs is missing.', {
+      reason: 'kek_missing',
+    });
   }
 }

@@ -1,9 +1,9 @@
-import { and, desc, eq, gt, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
 import { signToken, verifyToken, TokenInvalidError } from '../crypto/tokens';
 import { sessions } from '../db/schema';
 import { AuthenticationError } from '../errors';
 import { newId } from '../lib/ids';
-import { LIVE_SESSIONS_LISTED_MAX, USER_AGENT_LENGTH_MAX } from '../lib/limits';
+import { LIVE_SESSIONS_PER_HOLDER_MAX, USER_AGENT_LENGTH_MAX } from '../lib/limits';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import type { ServiceDeps } from './deps';
@@ -61,16 +61,27 @@ export async function startSession(
   const refreshTokenId = crypto.randomUUID();
   const now = toIso(deps.nowMs);
   const expiresAtMs = deps.nowMs + deps.config.jwt.refreshTtlSeconds * 1000;
-  await deps.db.insert(sessions).values({
-    id: sessionId,
-    holderId: input.holderId,
-    refreshJti: refreshTokenId,
-    userAgent: input.userAgent?.slice(0, USER_AGENT_LENGTH_MAX) ?? null,
-    lastUsedAt: now,
-    expiresAt: toIso(expiresAtMs),
-    createdAt: now,
-    updatedAt: now,
-  });
+  const [, ended] = await deps.db.batch([
+    deps.db.insert(sessions).values({
+      id: sessionId,
+      holderId: input.holderId,
+      refreshJti: refreshTokenId,
+      userAgent: input.userAgent?.slice(0, USER_AGENT_LENGTH_MAX) ?? null,
+      lastUsedAt: now,
+      expiresAt: toIso(expiresAtMs),
+      createdAt: now,
+      updatedAt: now,
+    }),
+    endSessionsOverCap(deps, input.holderId),
+  ]);
+  if (ended.length > 0) {
+    log('info', 'sessions_over_cap_ended', {
+      requestId: deps.requestId,
+      holderId: input.holderId,
+      count: ended.length,
+    });
+    await announceEndedSessions(deps, { holderId: input.holderId, ended });
+  }
   const pair = await issueTokens(deps, {
     holderId: input.holderId,
     sessionId,
@@ -211,6 +222,29 @@ export interface SessionView {
   current: boolean;
 }
 
+/**
+ * Ends the holder's live sessions beyond the newest LIVE_SESSIONS_PER_HOLDER_MAX, in the same
+ * batch as the insert of a new one, so that concurrent logins cannot leave more alive.
+ */
+function endSessionsOverCap(deps: ServiceDeps, holderId: string) {
+  const now = toIso(deps.nowMs);
+  const overCap = deps.db
+    .select({ id: sessions.id })
+    .from(sessions)
+    .where(
+      and(eq(sessions.holderId, holderId), isNull(sessions.revokedAt), gt(sessions.expiresAt, now)),
+    )
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    // Bounds the work of one login; sessions from before the cap go a thousand at a time.
+    .limit(1000)
+    .offset(LIVE_SESSIONS_PER_HOLDER_MAX);
+  return deps.db
+    .update(sessions)
+    .set({ revokedAt: now, revokedReason: 'session_cap', updatedAt: now })
+    .where(inArray(sessions.id, overCap))
+    .returning({ id: sessions.id, lastUsedAt: sessions.lastUsedAt });
+}
+
 /** The holder's live sessions, newest first, marking the one the caller is using. */
 export async function listLiveSessions(
   deps: ServiceDeps,
@@ -227,7 +261,7 @@ export async function listLiveSessions(
       ),
     )
     .orderBy(desc(sessions.createdAt))
-    .limit(LIVE_SESSIONS_LISTED_MAX);
+    .limit(LIVE_SESSIONS_PER_HOLDER_MAX);
   return rows.map((row) => ({
     id: row.id,
     created_at: row.createdAt,

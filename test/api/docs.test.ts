@@ -70,6 +70,13 @@ describe('GET /docs', () => {
     expect(script.length).toBeGreaterThan(1_000_000);
   });
 
+  it('answers a missing asset with the problem+json 404 of any unknown path', async () => {
+    const response = await SELF.fetch('https://bank.test/docs/assets/no-such-file.js');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('Content-Type')).toBe('application/problem+json; charset=utf-8');
+    expect((await response.json<any>()).type).toBe('https://invisible-bank.dev/problems/not-found');
+  });
+
   it('answers the unknown-path 404 in production, for the page and its script', async () => {
     const app = createApp();
     for (const path of ['/docs', DOCS_SCRIPT_PATH]) {

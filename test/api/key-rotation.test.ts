@@ -17,6 +17,7 @@ import { isLuhnValid } from '../../src/lib/luhn';
 import { api, expectProblem, newCustomer, signupBody, type Customer } from '../helpers';
 import { apiWithEnv, envWith, holderFieldKeys } from '../keys';
 import { enrolledHolder } from '../mfa-helpers';
+import { capturedLogLines } from '../setup';
 
 // Test-only keys added by the rotation: k2 wraps data keys, b1 makes blind indexes.
 const K2 = 'IiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiIiI';
@@ -288,7 +289,9 @@ describe('key rotation', () => {
     const early = apiWithEnv(RETIRED_ENV);
     const ready = await early('GET', 'https://bank.test/health/ready');
     expectProblem(ready, 503);
-    expect(ready.body.detail).toContain('k1');
+    // Public: no key id in the answer, only in the log and the operator status.
+    expect(ready.body.detail).not.toContain('k1');
+    expect(capturedLogLines.join('\n')).toContain('"reason":"missing:k1"');
     expect(ready.text).not.toContain(env.FIELD_ENCRYPTION_KEYS.split(',')[0]!.split(':')[1]!);
     const status = await ops('GET', '/status', early);
     expect(status.body.missing_key_ids).toContain('k1');
@@ -395,6 +398,13 @@ describe('/ops authentication', () => {
       });
       expectProblem(response, 404);
     }
+  });
+
+  it('answers 404 to a retire check of a key id neither the ring nor a row holds', async () => {
+    const typo = await ops('GET', '/retire-check?kind=key_encryption_key&key_id=K1');
+    expectProblem(typo, 404, 'not-found');
+    expect(typo.body.detail).toContain('K1');
+    expectProblem(await ops('GET', '/retire-check?kind=key_encryption_key&key_id=b0'), 404);
   });
 
   it('refuses a batch size over the maximum with 422', async () => {

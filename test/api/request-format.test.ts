@@ -1,6 +1,7 @@
+import { SELF } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { rawApi } from '../auth-helpers';
-import { api, expectProblem, signupBody, type ApiResponse } from '../helpers';
+import { api, BASE, expectProblem, signupBody, type ApiResponse } from '../helpers';
 
 const SIGNUP = '/auth/signup';
 const BODY_BYTES_MAX = 64 * 1024;
@@ -38,7 +39,7 @@ describe('JSON request bodies', () => {
       'Content-Type': 'text/plain',
     });
     expectCleanProblem(response, 415, 'unsupported-media-type');
-    expect(response.body.detail).toBe('Send the request body as application/json.');
+    expect(response.body.detail).toBe('Send the request body as application/json in UTF-8.');
   });
 
   it('refuses valid JSON sent as a form with 415', async () => {
@@ -53,6 +54,37 @@ describe('JSON request bodies', () => {
       'Content-Type': 'application/json; charset=utf-8',
     });
     expect(response.status).toBe(201);
+  });
+
+  it('refuses a charset other than UTF-8 with 415, and takes a quoted UTF-8 one', async () => {
+    const latin1 = await postSignup(JSON.stringify(signupBody()), {
+      'Content-Type': 'application/json; charset=iso-8859-1',
+    });
+    expectCleanProblem(latin1, 415, 'unsupported-media-type');
+    const quoted = await postSignup(JSON.stringify(signupBody()), {
+      'Content-Type': 'application/json; charset="UTF-8"',
+    });
+    expect(quoted.status).toBe(201);
+  });
+
+  it('refuses bytes that are not UTF-8 with 400 instead of storing U+FFFD', async () => {
+    const json = JSON.stringify(signupBody({ name: 'Ada NAME' }));
+    const [before, after] = json.split('NAME') as [string, string];
+    const encoder = new TextEncoder();
+    // 0xFF and 0xFE never occur in UTF-8.
+    const bytes = new Uint8Array([...encoder.encode(before), 0xff, 0xfe, ...encoder.encode(after)]);
+    const response = await SELF.fetch(`${BASE}${SIGNUP}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Request-Id': 'format-test' },
+      body: bytes,
+    });
+    const text = await response.text();
+    expectCleanProblem(
+      { status: response.status, headers: response.headers, body: JSON.parse(text), text },
+      400,
+      'bad-request',
+    );
+    expect(JSON.parse(text).detail).toBe('The request body is not valid UTF-8.');
   });
 
   it('refuses malformed JSON with 400', async () => {

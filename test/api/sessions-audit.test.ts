@@ -43,6 +43,47 @@ describe('GET /auth/sessions', () => {
       ['created_at', 'current', 'id', 'last_used_at', 'user_agent'].sort(),
     );
   });
+
+  it('keeps 100 live sessions at most: a new login ends the oldest; all are listed', async () => {
+    const customer = await newCustomer();
+    const first = await api('GET', '/auth/sessions', { token: customer.accessToken });
+    const firstSessionId: string = first.body.data[0].id;
+    const holderId = (await api('GET', '/account-holders/me', { token: customer.accessToken })).body
+      .id;
+    // 99 more sessions, older than any login below, written directly: 100 live in all.
+    const insert = env.DB.prepare(
+      `INSERT INTO sessions (id, holder_id, refresh_jti, last_used_at, expires_at, created_at,
+         updated_at) VALUES (?, ?, ?, ?, '2999-01-01T00:00:00.000Z', ?, ?)`,
+    );
+    await env.DB.batch(
+      Array.from({ length: 99 }, (_, index) => {
+        const at = `2026-01-01T00:00:${String(index % 60).padStart(2, '0')}.${index + 100}Z`;
+        return insert.bind(crypto.randomUUID(), holderId, crypto.randomUUID(), at, at, at);
+      }),
+    );
+    expect(
+      (await api('GET', '/auth/sessions', { token: customer.accessToken })).body.data,
+    ).toHaveLength(100);
+
+    const newest = await loginAgain(customer.email, 'BankApp/2.0');
+    const listed = await api('GET', '/auth/sessions', { token: newest.access_token });
+    expect(listed.body.data).toHaveLength(100);
+    expect(listed.body.data[0].current).toBe(true);
+    const ended = await env.DB.prepare(
+      "SELECT count(*) AS n FROM sessions WHERE holder_id = ? AND revoked_reason = 'session_cap'",
+    )
+      .bind(holderId)
+      .first<{ n: number }>();
+    expect(ended?.n).toBe(1);
+    // The signup session is not the oldest (the inserted ones are), so it lives on.
+    expect(listed.body.data.map((session: { id: string }) => session.id)).toContain(firstSessionId);
+  });
+
+  it('refuses query parameters it does not take, with 422', async () => {
+    const customer = await newCustomer();
+    const response = await api('GET', '/auth/sessions?limit=0', { token: customer.accessToken });
+    expectProblem(response, 422, 'validation-failed');
+  });
 });
 
 describe('DELETE /auth/sessions/:id', () => {
