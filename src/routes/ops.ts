@@ -6,6 +6,7 @@ import { serviceDeps } from '../middleware/auth';
 import type { AppEnv } from '../middleware/context';
 import { requireOpsToken } from '../middleware/ops-auth';
 import { validate } from '../middleware/validate';
+import { recordAuditEvent } from '../services/audit';
 import { runRewrapPass } from '../services/key-rotation';
 import { checkKeyRetirement, keyStatus } from '../services/key-status';
 import { replaceDataKey } from '../services/sealed-fields';
@@ -21,15 +22,15 @@ opsRoutes.use('*', requireOpsToken);
 
 opsRoutes.get('/keys/status', async (c) => c.json(await keyStatus(serviceDeps(c))));
 
+const BATCH_SIZE_MESSAGE = `batch_size must be a whole number from 1 to ${KEY_REWRAP_BATCH_SIZE_MAX}`;
+
 export const rewrapQuerySchema = z.strictObject({
   batch_size: z
     .string()
     .max(4)
-    .regex(/^[1-9]\d*$/, 'batch_size must be a whole number')
+    .regex(/^[1-9]\d*$/, BATCH_SIZE_MESSAGE)
     .transform(Number)
-    .refine((size) => size <= KEY_REWRAP_BATCH_SIZE_MAX, {
-      message: `batch_size must be at most ${KEY_REWRAP_BATCH_SIZE_MAX}`,
-    })
+    .refine((size) => size <= KEY_REWRAP_BATCH_SIZE_MAX, { message: BATCH_SIZE_MESSAGE })
     .optional(),
 });
 
@@ -37,6 +38,11 @@ opsRoutes.post('/keys/rewrap', validate('query', rewrapQuerySchema), async (c) =
   const deps = serviceDeps(c);
   const batchSize = c.req.valid('query').batch_size ?? KEY_REWRAP_BATCH_SIZE_DEFAULT;
   const pass = await runRewrapPass(deps, { batchSize });
+  // Every operator pass is on the record, an empty one too: it shows someone checked.
+  await recordAuditEvent(deps, {
+    type: 'key_rewrap_pass',
+    outcome: pass.failed > 0 ? 'failure' : 'success',
+  });
   return c.json({ ...pass, status: await keyStatus(deps) });
 });
 
@@ -71,7 +77,9 @@ opsRoutes.post(
   validate('param', idParamSchema),
   async (c) => {
     const holderId = c.req.valid('param').id;
-    const replaced = await replaceDataKey(serviceDeps(c), holderId);
+    const deps = serviceDeps(c);
+    const replaced = await replaceDataKey(deps, holderId);
+    await recordAuditEvent(deps, { type: 'data_key_replaced', outcome: 'success', holderId });
     return c.json({
       holder_id: holderId,
       data_key_version: replaced.version,

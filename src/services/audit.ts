@@ -30,7 +30,8 @@ export type AuditEventType =
   | 'withdrawal'
   | 'transfer'
   | 'holder_erased'
-  | 'data_key_replaced';
+  | 'data_key_replaced'
+  | 'key_rewrap_pass';
 
 export interface AuditEventInput {
   type: AuditEventType;

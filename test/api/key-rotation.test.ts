@@ -260,6 +260,7 @@ describe('key rotation', () => {
       left = next.body.status.rows_on_old_keys;
     }
     expect(left).toBe(0);
+    const passesBeforeIdle = await countAuditEvents('key_rewrap_pass');
     const idle = await ops('POST', '/rewrap?batch_size=2');
     expect(idle.body).toMatchObject({
       data_keys_rewrapped: 0,
@@ -267,6 +268,8 @@ describe('key rotation', () => {
       blind_indexes_recomputed: 0,
       failed: 0,
     });
+    // Every operator pass is audited, an idle one too, and names no holder.
+    expect(await countAuditEvents('key_rewrap_pass')).toBe(passesBeforeIdle + 1);
   });
 
   it('refuses to retire a key still in use, and reports a key removed too early', async () => {
@@ -333,7 +336,37 @@ describe('scheduled rewrap', () => {
     expect(await countOnK1()).toBe(0);
     await expectEveryRowReadable(getConfig(ROTATED_ENV));
   });
+
+  it('audits a cron pass that moved keys, and not one that found nothing to move', async () => {
+    await holderWithCard();
+    const passes = () => countAuditEvents('key_rewrap_pass');
+    const runCron = async () => {
+      const ctx = createExecutionContext();
+      const controller = createScheduledController({ scheduledTime: Date.now() });
+      await worker.scheduled(controller, ROTATED_ENV, ctx);
+      await waitOnExecutionContext(ctx);
+    };
+    for (let run = 0; run < 20; run++) {
+      const status = await ops('GET', '/status');
+      if (status.body.rows_on_old_keys === 0) break;
+      await runCron();
+    }
+    const afterMoving = await passes();
+    expect(afterMoving).toBeGreaterThan(0);
+    await runCron();
+    expect(await passes()).toBe(afterMoving);
+  });
 });
+
+async function countAuditEvents(type: string, holderId: string | null = null): Promise<number> {
+  const row = await env.DB.prepare(
+    `SELECT COUNT(*) AS total FROM audit_events
+      WHERE type = ? AND outcome = 'success' AND holder_id IS ?`,
+  )
+    .bind(type, holderId)
+    .first<{ total: number }>();
+  return row?.total ?? 0;
+}
 
 describe('data key replacement', () => {
   it('re-seals every value of the holder under a new key while cards are issued', async () => {
@@ -364,6 +397,7 @@ describe('data key replacement', () => {
       await expect(decryptField(oldKeys, context, card.number_ciphertext)).rejects.toThrow();
     }
     await expectEveryRowReadable(getConfig(ROTATED_ENV));
+    expect(await countAuditEvents('data_key_replaced', holder.holderId)).toBe(1);
   });
 
   it('answers 404 for a holder that does not exist', async () => {
@@ -408,7 +442,10 @@ describe('/ops authentication', () => {
   });
 
   it('refuses a batch size over the maximum with 422', async () => {
-    expectProblem(await ops('POST', '/rewrap?batch_size=201'), 422, 'validation-failed');
-    expectProblem(await ops('POST', '/rewrap?batch_size=0'), 422, 'validation-failed');
+    for (const size of ['201', '0', '-1', '1.5']) {
+      const refused = await ops('POST', `/rewrap?batch_size=${size}`);
+      expectProblem(refused, 422, 'validation-failed');
+      expect(refused.text).toContain('batch_size must be a whole number from 1 to 200');
+    }
   });
 });
