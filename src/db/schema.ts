@@ -32,6 +32,8 @@ export const sessions = sqliteTable('sessions', {
   expiresAt: text('expires_at').notNull(),
   revokedAt: text('revoked_at'),
   revokedReason: text('revoked_reason'),
+  /** Unanswered or wrong re-authentications in a row (services/reauth.ts). */
+  reauthAttempts: integer('reauth_attempts').notNull().default(0),
   ...timestamps,
 });
 

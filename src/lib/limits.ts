@@ -48,6 +48,12 @@ export const LOGIN_FAILURES_MAX = 5;
 export const LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60;
 export const LOGIN_LOCKOUT_SECONDS = 15 * 60;
 
+/**
+ * Re-authentications (password, or password and code) one session may get wrong in a row; the
+ * last of them ends the session. See services/reauth.ts.
+ */
+export const REAUTH_ATTEMPTS_PER_SESSION_MAX = 5;
+
 export const PASSWORD_RESET_TOKEN_BYTES = 32;
 export const PASSWORD_RESET_TTL_SECONDS = 15 * 60;
 

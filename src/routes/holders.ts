@@ -40,7 +40,7 @@ holdersRoutes.get('/me', async (c) => {
 });
 
 holdersRoutes.patch('/me', requireJsonBody, validate('json', updateHolderBodySchema), async (c) => {
-  const holder = await updateHolder(serviceDeps(c), c.get('auth').holderId, c.req.valid('json'));
+  const holder = await updateHolder(serviceDeps(c), c.get('auth'), c.req.valid('json'));
   return c.json(toHolderView(holder));
 });
 

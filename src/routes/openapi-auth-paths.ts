@@ -20,6 +20,11 @@ import { idParamSchema } from './schemas';
 const idPath = { path: idParamSchema };
 const tokens = jsonResponse('A new access and refresh token.', responses.tokenPairSchema);
 
+/** The re-authentication limit shared by the routes that ask for the password again. */
+const REAUTH_NOTE =
+  'Five wrong answers to the password (or code) in a row, on any route that asks for it ' +
+  'again, end the session: the fifth gets 401 with `error="invalid_token"`.';
+
 export const authPaths: ZodOpenApiPathsObject = {
   '/api/v1/auth/signup': {
     post: operation({
@@ -103,7 +108,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       tag: 'Auth',
       operationId: 'changePassword',
       summary: 'Change the password',
-      description: 'Every other session is revoked.',
+      description: `Every other session is revoked. ${REAUTH_NOTE}`,
       body: {
         schema: changePasswordBodySchema,
         example: { current_password: 'correct-Horse-battery-9', new_password: 'Another-pass-42' },
@@ -167,6 +172,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       tag: 'Auth',
       operationId: 'disableTotp',
       summary: 'Turn TOTP off',
+      description: REAUTH_NOTE,
       body: {
         schema: disableTotpBodySchema,
         example: { password: 'correct-Horse-battery-9', code: '123456' },
@@ -213,7 +219,8 @@ export const holderPaths: ZodOpenApiPathsObject = {
       tag: 'Account holders',
       operationId: 'updateHolder',
       summary: "Change the caller's profile",
-      description: 'Changing the email needs `current_password`; a registered email is 409.',
+      description:
+        'Changing the email needs `current_password`; a registered email is 409. ' + REAUTH_NOTE,
       body: {
         schema: updateHolderBodySchema,
         example: { mailing_address: '1 Navy Way, Arlington' },
@@ -230,7 +237,8 @@ export const holderPaths: ZodOpenApiPathsObject = {
         '`balance-not-zero` while any account holds money. Closes the accounts, cancels the ' +
         'cards, ends every session and deletes the data key that sealed the SSN, card numbers ' +
         'and TOTP secret; name, email, address and date of birth are blanked. Ledger rows and ' +
-        'audit events stay. The email and SSN can sign up again.',
+        'audit events stay. The email and SSN can sign up again. ' +
+        REAUTH_NOTE,
       body: {
         schema: eraseHolderBodySchema,
         example: { password: 'correct horse battery staple' },

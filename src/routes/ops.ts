@@ -22,7 +22,8 @@ opsRoutes.use('*', requireOpsToken);
 
 opsRoutes.get('/keys/status', async (c) => c.json(await keyStatus(serviceDeps(c))));
 
-const BATCH_SIZE_MESSAGE = `batch_size must be a whole number from 1 to ${KEY_REWRAP_BATCH_SIZE_MAX}`;
+const BATCH_SIZE_MESSAGE =
+  `batch_size must be a whole number from 1 to ` + `${KEY_REWRAP_BATCH_SIZE_MAX}`;
 
 export const rewrapQuerySchema = z.strictObject({
   batch_size: z

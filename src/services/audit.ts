@@ -26,6 +26,7 @@ export type AuditEventType =
   | 'mfa_failed'
   | 'mfa_recovery_code_used'
   | 'session_ended'
+  | 'reauth_attempts_spent'
   | 'deposit'
   | 'withdrawal'
   | 'transfer'

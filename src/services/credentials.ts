@@ -13,6 +13,7 @@ import { getHolder } from './holders';
 import { getMailer } from './mailer';
 import { notifyOwner } from './notifications';
 import { assertPasswordAllowed } from './password-policy';
+import { claimReauthAttempt, settleReauthAttempt } from './reauth';
 import { endAllSessions } from './sessions';
 
 /** Password change (signed in) and password reset (by a mailed one-time token). */
@@ -23,13 +24,19 @@ export async function changePassword(
   input: { holderId: string; sessionId: string; currentPassword: string; newPassword: string },
 ): Promise<void> {
   const holder = await getHolder(deps, input.holderId);
-  if (!verifyPassword(holder.passwordHash, input.currentPassword)) {
+  const session = { sessionId: input.sessionId, holderId: holder.id };
+  const attempts = await claimReauthAttempt(deps, session);
+  const isRight = verifyPassword(holder.passwordHash, input.currentPassword);
+  if (!isRight) {
     await recordAuditEvent(deps, {
       type: 'password_changed',
       outcome: 'failure',
       holderId: holder.id,
       sessionId: input.sessionId,
     });
+  }
+  await settleReauthAttempt(deps, session, { isRight, attempts });
+  if (!isRight) {
     throw new AuthenticationError('The current password is wrong.', { reason: 'change_password' });
   }
   assertPasswordAllowed({ password: input.newPassword, email: holder.email, path: 'new_password' });

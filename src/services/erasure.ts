@@ -19,7 +19,7 @@ import { assert } from '../lib/assert';
 import { log } from '../lib/log';
 import { toIso } from '../lib/time';
 import { recordAuditEvent } from './audit';
-import { lockedOut, loginThrottleFor } from './auth';
+import { loginThrottleFor } from './auth';
 import type { ServiceDeps } from './deps';
 import { getHolder } from './holders';
 import {
@@ -29,6 +29,7 @@ import {
   recordSecondFactorFailure,
   spendSecondFactor,
 } from './second-factor';
+import { claimReauthAttempt, settleReauthAttempt } from './reauth';
 import { announceEndedSessions } from './sessions';
 
 /**
@@ -58,29 +59,29 @@ function balanceNotZero(): BusinessRuleError {
 }
 
 /**
- * Checks the password (and the second factor when MFA is on), then erases. A wrong password
- * counts toward the login lockout of the holder's email, a wrong code toward the code lockout,
- * so a stolen access token does not give unlimited guesses. Throws AuthenticationError (401),
- * TooManyRequestsError (429) or BusinessRuleError `balance-not-zero` (422).
+ * Checks the password (and the second factor when MFA is on), then erases. Every attempt
+ * counts toward the session's re-authentication limit (services/reauth.ts) and a wrong code
+ * toward the code lockout, so a stolen access token does not give unlimited guesses. Throws
+ * AuthenticationError (401), TooManyRequestsError (429, codes locked) or BusinessRuleError
+ * `balance-not-zero` (422).
  */
 export async function eraseHolder(
   deps: ServiceDeps,
   input: { holderId: string; sessionId: string; password: string; code: string | undefined },
 ): Promise<void> {
   const holder = await getHolder(deps, input.holderId);
-  const throttle = await loginThrottleFor(deps, holder.email);
-  const { lockedForSeconds } = await throttle.check(deps.nowMs);
-  if (lockedForSeconds > 0) throw lockedOut(lockedForSeconds);
   const codeThrottle = mfaThrottleFor(deps, holder.id);
   if (holder.mfaEnabled) {
     const locked = await codeThrottle.check(deps.nowMs);
     if (locked.lockedForSeconds > 0) throw mfaLockedOut(locked.lockedForSeconds);
   }
 
+  const session = { sessionId: input.sessionId, holderId: holder.id };
+  const attempts = await claimReauthAttempt(deps, session);
   const isPasswordRight = verifyPassword(holder.passwordHash, input.password);
   const match = holder.mfaEnabled ? await matchSecondFactor(deps, holder, input.code ?? '') : null;
-  if (!isPasswordRight || (match && !match.ok)) {
-    if (!isPasswordRight) await throttle.recordFailure(deps.nowMs);
+  const isRight = isPasswordRight && (match === null || match.ok);
+  if (!isRight) {
     if (match && !match.ok) {
       await recordSecondFactorFailure(deps, {
         throttle: codeThrottle,
@@ -89,6 +90,9 @@ export async function eraseHolder(
       });
     }
     await recordErasureAudit(deps, input, 'failure');
+  }
+  await settleReauthAttempt(deps, session, { isRight, attempts });
+  if (!isRight) {
     throw new AuthenticationError(WRONG_CREDENTIALS, { reason: 'erasure_credentials' });
   }
 
@@ -110,7 +114,8 @@ export async function eraseHolder(
       isTokenError: true,
     });
   }
-  await throttle.reset();
+  // The email is free for a new signup, which must not inherit the old holder's failed logins.
+  await (await loginThrottleFor(deps, holder.email)).reset();
   await announceEndedSessions(deps, { holderId: holder.id, ended });
   log('info', 'holder_erased', { requestId: deps.requestId, holderId: holder.id });
   await recordErasureAudit(deps, input, 'success');

@@ -7,6 +7,7 @@ import { HOLDER_AGE_YEARS_MIN } from '../lib/limits';
 import { ageYears, toDateString, toIso } from '../lib/time';
 import type { ServiceDeps } from './deps';
 import { notifyOwner } from './notifications';
+import { isReauthenticated, type ReauthSession } from './reauth';
 
 export interface HolderView {
   id: string;
@@ -75,15 +76,19 @@ export interface HolderChanges {
 /** Updates the caller's profile. Changing the email needs the current password. */
 export async function updateHolder(
   deps: ServiceDeps,
-  holderId: string,
+  session: ReauthSession,
   changes: HolderChanges,
 ): Promise<AccountHolderRow> {
+  const holderId = session.holderId;
   const holder = await getHolder(deps, holderId);
   const isEmailChange = changes.email !== undefined && changes.email !== holder.email;
   if (isEmailChange) {
+    // A missing password is a malformed request, not a guess: it costs no attempt.
     const isVerified =
       changes.current_password !== undefined &&
-      verifyPassword(holder.passwordHash, changes.current_password);
+      (await isReauthenticated(deps, session, () =>
+        verifyPassword(holder.passwordHash, changes.current_password ?? ''),
+      ));
     if (!isVerified) {
       throw new AuthenticationError('The current password is missing or wrong.', {
         reason: 'email_change_password',

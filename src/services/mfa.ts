@@ -17,6 +17,7 @@ import {
   openHolderField,
 } from './data-keys';
 import { notifyOwner } from './notifications';
+import { claimReauthAttempt, settleReauthAttempt } from './reauth';
 import type { ServiceDeps } from './deps';
 import { getHolder } from './holders';
 import {
@@ -276,21 +277,32 @@ export async function disableTotp(
   const { lockedForSeconds } = await throttle.check(deps.nowMs);
   if (lockedForSeconds > 0) throw mfaLockedOut(lockedForSeconds);
 
+  const session = { sessionId: input.sessionId, holderId: holder.id };
+  const attempts = await claimReauthAttempt(deps, session);
   // Both are checked before either is acted on, and a code is spent only with the right
   // password, so a wrong password cannot burn a recovery code.
   const isPasswordRight = verifyPassword(holder.passwordHash, input.password);
   const match = await matchSecondFactor(deps, holder, input.code);
   const isSpent = isPasswordRight && match.ok && (await spendSecondFactor(deps, holder.id, match));
-  if (!isSpent) {
-    const reason = !isPasswordRight ? 'wrong_password' : match.ok ? 'code_raced' : match.reason;
-    await recordSecondFactorFailure(deps, { throttle, holderId: holder.id, reason });
+  const failure = isSpent
+    ? null
+    : !isPasswordRight
+      ? 'wrong_password'
+      : match.ok
+        ? 'code_raced'
+        : match.reason;
+  if (failure !== null) {
+    await recordSecondFactorFailure(deps, { throttle, holderId: holder.id, reason: failure });
     await recordAuditEvent(deps, {
       type: 'mfa_disabled',
       outcome: 'failure',
       holderId: holder.id,
       sessionId: input.sessionId,
     });
-    throw new AuthenticationError('The password or the code is wrong.', { reason });
+  }
+  await settleReauthAttempt(deps, session, { isRight: isSpent, attempts });
+  if (failure !== null) {
+    throw new AuthenticationError('The password or the code is wrong.', { reason: failure });
   }
 
   const now = toIso(deps.nowMs);
