@@ -63,9 +63,9 @@ function tokenRefused(reason: string): AuthenticationError {
 /**
  * Builds the authentication middleware. It requires a valid access token in
  * `Authorization: Bearer` (never a query parameter or cookie) that KV does not list as
- * revoked. With `isLiveSessionRequired` it also reads the session row in D1, at the same
- * time as KV: KV may say "not revoked" for a minute after a logout elsewhere, D1 never does.
- * Every failure gets the same answer; the reason is only logged.
+ * revoked. With `isLiveSessionRequired` it reads the session row in D1 instead: KV may say
+ * "not revoked" for a minute after a logout elsewhere, D1 never does. Every failure gets the
+ * same answer; the reason is only logged.
  */
 function authenticate(options: { isLiveSessionRequired: boolean }) {
   return createMiddleware<AppEnv>(async (c, next) => {
@@ -84,13 +84,14 @@ function authenticate(options: { isLiveSessionRequired: boolean }) {
       throw tokenRefused(error.message);
     }
 
-    const session = { sessionId: claims.sid, holderId: claims.sub };
-    const [isRevokedInKv, isLive] = await Promise.all([
-      isBlocked(deps.blocklist, { tokenId: claims.jti, sessionId: claims.sid }),
-      options.isLiveSessionRequired ? isSessionLive(deps, session) : Promise.resolve(true),
-    ]);
-    if (isRevokedInKv) throw tokenRefused('revoked_in_kv');
-    if (!isLive) throw tokenRefused('session_not_live');
+    // Where the session row is read, it alone decides: every revocation ends the row in D1
+    // before or while it blocks in KV, so KV could only repeat it, a D1 read later.
+    if (options.isLiveSessionRequired) {
+      const session = { sessionId: claims.sid, holderId: claims.sub };
+      if (!(await isSessionLive(deps, session))) throw tokenRefused('session_not_live');
+    } else if (await isBlocked(deps.blocklist, { tokenId: claims.jti, sessionId: claims.sid })) {
+      throw tokenRefused('revoked_in_kv');
+    }
     c.set('auth', {
       holderId: claims.sub,
       sessionId: claims.sid,
@@ -104,5 +105,5 @@ function authenticate(options: { isLiveSessionRequired: boolean }) {
 /** Authentication for reads and most routes: a valid token that KV does not list as revoked. */
 export const requireAuth = authenticate({ isLiveSessionRequired: false });
 
-/** Authentication for routes that move money or change credentials: KV and D1 both agree. */
+/** Authentication for routes that move money or change credentials: the D1 session row. */
 export const requireLiveAuth = authenticate({ isLiveSessionRequired: true });

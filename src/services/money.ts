@@ -1,4 +1,4 @@
-import { and, eq, ne } from 'drizzle-orm';
+import { and, eq, or } from 'drizzle-orm';
 import { buildMovementBatch, firstLegRow, type Movement } from '../db/movements';
 import { accounts } from '../db/schema';
 import type { DebitRefusal, DebitResult } from '../durable/account-ledger';
@@ -303,17 +303,27 @@ export async function transfer(
       });
     }
 
-    // Both reads at once: the source's number is the credit leg's peer.
-    const [source, destination] = await Promise.all([
-      getOwnedAccount(deps, request.holderId, input.from_account_id),
-      deps.db
-        .select({ id: accounts.id, holderId: accounts.holderId })
-        .from(accounts)
-        .where(
-          and(eq(accounts.accountNumber, input.to_account_number), ne(accounts.status, 'closed')),
-        )
-        .get(),
-    ]);
+    // One query finds both ends: the source's number is the credit leg's peer.
+    const ends = await deps.db
+      .select({
+        id: accounts.id,
+        holderId: accounts.holderId,
+        accountNumber: accounts.accountNumber,
+        status: accounts.status,
+      })
+      .from(accounts)
+      .where(
+        or(
+          and(eq(accounts.id, input.from_account_id), eq(accounts.holderId, request.holderId)),
+          eq(accounts.accountNumber, input.to_account_number),
+        ),
+      )
+      .limit(2);
+    const source = ends.find((row) => row.id === input.from_account_id);
+    if (!source) throw new NotFoundError('No such account.');
+    const destination = ends.find(
+      (row) => row.accountNumber === input.to_account_number && row.status !== 'closed',
+    );
     if (!destination) throw refusalError('destination_unavailable');
     if (destination.id === source.id) {
       throw new BusinessRuleError(
