@@ -28,7 +28,7 @@ const BATCH_SIZE_MESSAGE =
 export const rewrapQuerySchema = z.strictObject({
   batch_size: z
     .string()
-    .max(4)
+    .max(4, BATCH_SIZE_MESSAGE)
     .regex(/^[1-9]\d*$/, BATCH_SIZE_MESSAGE)
     .transform(Number)
     .refine((size) => size <= KEY_REWRAP_BATCH_SIZE_MAX, { message: BATCH_SIZE_MESSAGE })

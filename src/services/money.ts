@@ -319,7 +319,10 @@ export async function transfer(
         ),
       )
       .limit(2);
-    const source = ends.find((row) => row.id === input.from_account_id);
+    // The number half of the query has no owner check: a row it found is never the source.
+    const source = ends.find(
+      (row) => row.id === input.from_account_id && row.holderId === request.holderId,
+    );
     if (!source) throw new NotFoundError('No such account.');
     const destination = ends.find(
       (row) => row.accountNumber === input.to_account_number && row.status !== 'closed',

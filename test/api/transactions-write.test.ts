@@ -413,4 +413,36 @@ describe('POST /transactions/transfer', () => {
     expectProblem(response, 404, 'not-found');
     expect(await balanceOf(owner, from.id)).toBe('50.00');
   });
+
+  it('answers 404 for another holder’s account sent to its own number, open or not', async () => {
+    const owner = await newCustomer();
+    const prober = await newCustomer();
+    const open = await openFunded(owner, '50.00');
+    const closed = await openFunded(owner);
+    const closing = await api('PATCH', `/accounts/${closed.id}`, {
+      token: owner.accessToken,
+      body: { status: 'closed' },
+    });
+    expect(closing.status).toBe(200);
+    // Same-account, destination-unavailable or not-found would each say something about
+    // accounts the prober does not own: every pairing must be the plain 404.
+    for (const [from, to] of [
+      [open, open],
+      [open, closed],
+      [closed, closed],
+      [closed, open],
+    ]) {
+      const response = await api('POST', '/transactions/transfer', {
+        token: prober.accessToken,
+        body: {
+          from_account_id: from!.id,
+          to_routing_number: '123456789',
+          to_account_number: to!.account_number,
+          amount: '1.00',
+        },
+      });
+      expectProblem(response, 404, 'not-found');
+    }
+    expect(await balanceOf(owner, open.id)).toBe('50.00');
+  });
 });
