@@ -82,7 +82,8 @@ export async function eraseHolder(
   const match = holder.mfaEnabled ? await matchSecondFactor(deps, holder, input.code ?? '') : null;
   const isRight = isPasswordRight && (match === null || match.ok);
   if (!isRight) {
-    if (match && !match.ok) {
+    // As for turning MFA off: only a code sent with the right password counts as a code guess.
+    if (isPasswordRight && match && !match.ok) {
       await recordSecondFactorFailure(deps, {
         throttle: codeThrottle,
         holderId: holder.id,

@@ -263,7 +263,8 @@ async function confirmFactor(
 /**
  * Turns MFA off: needs the password and a current code (TOTP or recovery), and then deletes
  * the secret, the recovery codes and any open login challenges. Wrong password or code: 401,
- * the same for both, counted toward the wrong-code lockout (429). MFA already off: 409.
+ * the same for both, counted toward the session's re-authentication limit; a wrong code with
+ * the right password also counts toward the wrong-code lockout (429). MFA already off: 409.
  */
 export async function disableTotp(
   deps: ServiceDeps,
@@ -292,7 +293,12 @@ export async function disableTotp(
         ? 'code_raced'
         : match.reason;
   if (failure !== null) {
-    await recordSecondFactorFailure(deps, { throttle, holderId: holder.id, reason: failure });
+    // Only a code sent with the right password is a guess at the second factor. A wrong
+    // password is the session's to count (reauth.ts); counted here too, it would let a stolen
+    // access token lock the owner's MFA logins.
+    if (isPasswordRight) {
+      await recordSecondFactorFailure(deps, { throttle, holderId: holder.id, reason: failure });
+    }
     await recordAuditEvent(deps, {
       type: 'mfa_disabled',
       outcome: 'failure',

@@ -9,7 +9,16 @@ import {
   type ApiResponse,
   type Customer,
 } from '../helpers';
-import { ME } from '../mfa-helpers';
+import {
+  currentCode,
+  DISABLE,
+  enrolledHolder,
+  ME,
+  passwordStep,
+  STEP_MS,
+  verify,
+  type Enrolled,
+} from '../mfa-helpers';
 
 /**
  * Re-authentication inside a session (services/reauth.ts): a stolen access token gets a few
@@ -143,5 +152,40 @@ describe('re-authentication limit per session', () => {
       expectWrongPassword(missing);
     }
     expect((await api('GET', ME, { token })).status).toBe(200);
+  });
+
+  it.each([
+    ['turning MFA off', DISABLE, 'POST'],
+    ['erasure', ME, 'DELETE'],
+  ])('never locks the owner’s MFA login through %s', async (_, path, method) => {
+    const holder: Enrolled = await enrolledHolder();
+    const token = holder.accessToken;
+    for (let attempt = 1; attempt <= REAUTH_ATTEMPTS_PER_SESSION_MAX; attempt++) {
+      const guess = await holder.call(method, path, {
+        token,
+        body: { password: `${WRONG} ${attempt}`, code: '000000' },
+      });
+      expectProblem(guess, 401);
+    }
+    expectSessionEnded(await holder.call('GET', ME, { token }));
+
+    holder.clock.advanceMs(STEP_MS);
+    const mfaToken = await passwordStep(holder);
+    const verified = await verify(holder, mfaToken, currentCode(holder));
+    expect(verified.status).toBe(200);
+  });
+
+  it('still counts a wrong code sent with the right password toward the code lockout', async () => {
+    const holder = await enrolledHolder();
+    for (let attempt = 0; attempt < REAUTH_ATTEMPTS_PER_SESSION_MAX; attempt++) {
+      const guess = await holder.call('POST', DISABLE, {
+        token: holder.accessToken,
+        body: { password: STRONG_PASSWORD, code: '000000' },
+      });
+      expectProblem(guess, 401);
+    }
+    holder.clock.advanceMs(STEP_MS);
+    const locked = await verify(holder, await passwordStep(holder), currentCode(holder));
+    expectProblem(locked, 429);
   });
 });
