@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { createMiddleware } from 'hono/factory';
 import { RateLimitedError, UnavailableError } from '../errors';
 import {
+  takeClientCredentialQuota,
   takeClientQuota,
   takeHolderMoneyQuota,
   type RateDecision,
@@ -102,3 +103,16 @@ export const limitMoneyByHolder = createMiddleware<AppEnv>(async (c, next) => {
   }
   await next();
 });
+
+/**
+ * Counts a request against its client's credential quota from inside a route, once the body
+ * shows it is one. An email change answers 409 for a registered email, as signup does, so it
+ * gets signup's quota: without it, an account would find out which emails are registered at
+ * the general rate.
+ */
+export async function limitCredentialRequest(c: Context<AppEnv>): Promise<void> {
+  const decision = await decide(takeClientCredentialQuota(rateLimitDeps(c), clientIp(c)));
+  const states = [...(c.get('rateLimits') ?? []), ...decision.states];
+  c.set('rateLimits', states);
+  if (!decision.isAllowed) throw refusal('Too many requests from this client.', decision, states);
+}

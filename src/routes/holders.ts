@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import { requireAuth, requireLiveAuth, serviceDeps } from '../middleware/auth';
+import { limitCredentialRequest } from '../middleware/rate-limit';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
@@ -40,7 +41,9 @@ holdersRoutes.get('/me', async (c) => {
 });
 
 holdersRoutes.patch('/me', requireJsonBody, validate('json', updateHolderBodySchema), async (c) => {
-  const holder = await updateHolder(serviceDeps(c), c.get('auth'), c.req.valid('json'));
+  const changes = c.req.valid('json');
+  if (changes.email !== undefined) await limitCredentialRequest(c);
+  const holder = await updateHolder(serviceDeps(c), c.get('auth'), changes);
   return c.json(toHolderView(holder));
 });
 

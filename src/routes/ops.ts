@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
-import { ConflictError } from '../errors';
+import { ConflictError, NotFoundError } from '../errors';
 import { KEY_REWRAP_BATCH_SIZE_DEFAULT, KEY_REWRAP_BATCH_SIZE_MAX } from '../lib/limits';
 import { serviceDeps } from '../middleware/auth';
 import type { AppEnv } from '../middleware/context';
@@ -79,7 +79,16 @@ opsRoutes.post(
   async (c) => {
     const holderId = c.req.valid('param').id;
     const deps = serviceDeps(c);
-    const replaced = await replaceDataKey(deps, holderId);
+    let replaced;
+    try {
+      replaced = await replaceDataKey(deps, holderId);
+    } catch (error) {
+      // An unknown holder has nothing to record; any other failure left a key in place.
+      if (!(error instanceof NotFoundError)) {
+        await recordAuditEvent(deps, { type: 'data_key_replaced', outcome: 'failure', holderId });
+      }
+      throw error;
+    }
     await recordAuditEvent(deps, { type: 'data_key_replaced', outcome: 'success', holderId });
     return c.json({
       holder_id: holderId,

@@ -17,6 +17,7 @@ export type AuditEventType =
   | 'logout'
   | 'refresh_token_reused'
   | 'password_changed'
+  | 'email_changed'
   | 'password_reset_requested'
   | 'password_reset'
   | 'mfa_setup_started'

@@ -5,6 +5,7 @@ import { accountHolders, type AccountHolderRow } from '../db/schema';
 import { AuthenticationError, ConflictError, NotFoundError, ValidationError } from '../errors';
 import { HOLDER_AGE_YEARS_MIN } from '../lib/limits';
 import { ageYears, toDateString, toIso } from '../lib/time';
+import { recordAuditEvent } from './audit';
 import type { ServiceDeps } from './deps';
 import { notifyOwner } from './notifications';
 import { isReauthenticated, type ReauthSession } from './reauth';
@@ -86,9 +87,11 @@ export async function updateHolder(
     // A missing password is a malformed request, not a guess: it costs no attempt.
     const isVerified =
       changes.current_password !== undefined &&
-      (await isReauthenticated(deps, session, () =>
-        verifyPassword(holder.passwordHash, changes.current_password ?? ''),
-      ));
+      (await isReauthenticated(deps, session, async () => {
+        const isRight = verifyPassword(holder.passwordHash, changes.current_password ?? '');
+        if (!isRight) await recordEmailChange(deps, session, 'failure');
+        return isRight;
+      }));
     if (!isVerified) {
       throw new AuthenticationError('The current password is missing or wrong.', {
         reason: 'email_change_password',
@@ -114,13 +117,31 @@ export async function updateHolder(
     if (!row) throw new NotFoundError('No such account holder.');
     // The old address hears of an email change: mail to the new one would reach only the
     // person who made it.
-    if (isEmailChange) notifyOwner(deps, 'email_changed', { email: holder.email });
+    if (isEmailChange) {
+      notifyOwner(deps, 'email_changed', { email: holder.email });
+      await recordEmailChange(deps, session, 'success');
+    }
     if (row.mailingAddress !== holder.mailingAddress) {
       notifyOwner(deps, 'mailing_address_changed', { email: row.email });
     }
     return row;
   } catch (error) {
-    if (constraintFailure(error) === 'unique') throw alreadyRegistered();
-    throw error;
+    if (constraintFailure(error) !== 'unique') throw error;
+    // A run of these is someone testing which emails are registered: keep it on record.
+    await recordEmailChange(deps, session, 'failure');
+    throw alreadyRegistered();
   }
+}
+
+function recordEmailChange(
+  deps: ServiceDeps,
+  session: ReauthSession,
+  outcome: 'success' | 'failure',
+): Promise<void> {
+  return recordAuditEvent(deps, {
+    type: 'email_changed',
+    outcome,
+    holderId: session.holderId,
+    sessionId: session.sessionId,
+  });
 }

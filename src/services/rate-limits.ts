@@ -77,9 +77,25 @@ export async function takeClientQuota(
   const { generalPerMinute, authPerMinute } = deps.config.rateLimits;
   const policies = [policy('general', generalPerMinute)];
   if (request.isAuthRoute) policies.push(policy('auth', authPerMinute));
+  return clientLimiter(deps, request.clientIp).take(deps.nowMs, policies);
+}
+
+/**
+ * Counts a request against its client's credential quota alone, for a route whose body shows
+ * it is a credential request only once read (an email change); takeClientQuota has already
+ * counted it in the general quota.
+ */
+export async function takeClientCredentialQuota(
+  deps: RateLimitDeps,
+  clientIp: string | null,
+): Promise<RateDecision> {
+  const policies = [policy('auth', deps.config.rateLimits.authPerMinute)];
+  return clientLimiter(deps, clientIp).take(deps.nowMs, policies);
+}
+
+function clientLimiter(deps: RateLimitDeps, clientIp: string | null) {
   const namespace = deps.env.RATE_LIMITER;
-  const limiter = namespace.get(namespace.idFromName(clientKey(request.clientIp)));
-  return limiter.take(deps.nowMs, policies);
+  return namespace.get(namespace.idFromName(clientKey(clientIp)));
 }
 
 /** Counts a money-moving request against its holder's quota, wherever it comes from. */

@@ -400,6 +400,24 @@ describe('data key replacement', () => {
     expect(await countAuditEvents('data_key_replaced', holder.holderId)).toBe(1);
   });
 
+  it('audits every replacement with its outcome, contended ones included', async () => {
+    const holder = await holderWithCard();
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () => ops('POST', `/holders/${holder.holderId}/replace-data-key`)),
+    );
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.every((status) => status === 200 || status === 503)).toBe(true);
+    const succeeded = statuses.filter((status) => status === 200).length;
+    expect(await countAuditEvents('data_key_replaced', holder.holderId)).toBe(succeeded);
+    const failed = await env.DB.prepare(
+      `SELECT COUNT(*) AS total FROM audit_events
+        WHERE type = 'data_key_replaced' AND outcome = 'failure' AND holder_id = ?`,
+    )
+      .bind(holder.holderId)
+      .first<{ total: number }>();
+    expect(failed?.total).toBe(answers.length - succeeded);
+  });
+
   it('answers 404 for a holder that does not exist', async () => {
     const missing = await ops(
       'POST',

@@ -247,6 +247,30 @@ describe('auth limit per client IP', () => {
     expect(wrongMethod.headers.get('RateLimit')).toBe('"general";r=57;t=60');
   });
 
+  it('counts an email change against the credential quota, other profile changes not', async () => {
+    const { call } = limitedApp({ auth: 2 });
+    const signup = await call('POST', '/auth/signup', { ip: freshIp(), body: signupBody() });
+    expect(signup.status).toBe(201);
+    const token: string = signup.body.access_token;
+    const ip = freshIp();
+    for (let change = 0; change < 3; change++) {
+      const renamed = await call('PATCH', '/account-holders/me', {
+        ip,
+        token,
+        body: { name: `Renamed ${change}` },
+      });
+      expect(renamed.status).toBe(200);
+    }
+    // A wrong password keeps the email, so each attempt is a fresh probe of the same one.
+    const probe = { email: `probe.${crypto.randomUUID()}@example.com`, current_password: 'nope' };
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const refused = await call('PATCH', '/account-holders/me', { ip, token, body: probe });
+      expectProblem(refused, 401);
+      expect(refused.headers.get('RateLimit')).toContain(`"auth";r=${1 - attempt}`);
+    }
+    expectRateLimited(await call('PATCH', '/account-holders/me', { ip, token, body: probe }), 60);
+  });
+
   it('recovers once a minute has passed since the first counted request', async () => {
     const { call, clock } = limitedApp({ auth: 2 });
     const ip = freshIp();

@@ -188,4 +188,19 @@ describe('re-authentication limit per session', () => {
     const locked = await verify(holder, await passwordStep(holder), currentCode(holder));
     expectProblem(locked, 429);
   });
+
+  it('audits email changes: wrong password, taken email and success', async () => {
+    const customer = await newCustomer();
+    const taken = await newCustomer();
+    expectWrongPassword(await changeEmail(customer.accessToken, WRONG));
+    const clash = await api('PATCH', ME, {
+      token: customer.accessToken,
+      body: { email: taken.email, current_password: STRONG_PASSWORD },
+    });
+    expectProblem(clash, 409);
+    expect(await countAudit('email_changed', 'failure', customer.email)).toBe(2);
+    const moved = await changeEmail(customer.accessToken, STRONG_PASSWORD);
+    expect(moved.status).toBe(200);
+    expect(await countAudit('email_changed', 'success', moved.body.email)).toBe(1);
+  });
 });
