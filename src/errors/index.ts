@@ -49,11 +49,21 @@ export class AuthenticationError extends AppError {
   readonly title = 'Unauthorized';
   override readonly headers: Record<string, string>;
 
-  constructor(detail: string, options: { reason?: string; isTokenError?: boolean } = {}) {
+  constructor(
+    detail: string,
+    options: { reason?: string; isTokenError?: boolean; signInMaxAgeSeconds?: number } = {},
+  ) {
     super(detail, options);
-    this.headers = options.isTokenError
-      ? { 'WWW-Authenticate': 'Bearer error="invalid_token"' }
-      : { 'WWW-Authenticate': 'Bearer' };
+    // A valid token from a sign-in too long ago: the step-up challenge of RFC 9470, which
+    // tells the client to sign in again rather than to refresh.
+    const challenge =
+      options.signInMaxAgeSeconds !== undefined
+        ? 'Bearer error="insufficient_user_authentication", ' +
+          `max_age="${options.signInMaxAgeSeconds}"`
+        : options.isTokenError
+          ? 'Bearer error="invalid_token"'
+          : 'Bearer';
+    this.headers = { 'WWW-Authenticate': challenge };
   }
 }
 

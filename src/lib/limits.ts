@@ -54,6 +54,13 @@ export const LOGIN_LOCKOUT_SECONDS = 15 * 60;
  */
 export const REAUTH_ATTEMPTS_PER_SESSION_MAX = 5;
 
+/**
+ * How long ago the session may have signed in (password login or signup) for it to turn MFA
+ * on. Setup and enable take no password (API.md), so a recent sign-in stands in for one: a
+ * token stolen later cannot tie the account to the thief's authenticator.
+ */
+export const MFA_ENROLMENT_SIGN_IN_AGE_SECONDS_MAX = 10 * 60;
+
 export const PASSWORD_RESET_TOKEN_BYTES = 32;
 export const PASSWORD_RESET_TTL_SECONDS = 15 * 60;
 

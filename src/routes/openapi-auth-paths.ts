@@ -25,6 +25,12 @@ const REAUTH_NOTE =
   'Five wrong answers to the password (or code) in a row, on any route that asks for it ' +
   'again, end the session: the fifth gets 401 with `error="invalid_token"`.';
 
+/** Enrolment takes no password, so it needs a recent sign-in instead. */
+const RECENT_SIGN_IN_NOTE =
+  'Needs a session that signed in (login or signup) within the last 10 minutes; an older one, ' +
+  'refreshed or not, gets 401 with `error="insufficient_user_authentication"` (RFC 9470) and ' +
+  'must log in again.';
+
 export const authPaths: ZodOpenApiPathsObject = {
   '/api/v1/auth/signup': {
     post: operation({
@@ -147,6 +153,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       tag: 'Auth',
       operationId: 'setUpTotp',
       summary: 'Start TOTP enrolment',
+      description: RECENT_SIGN_IN_NOTE,
       success: {
         status: '200',
         response: jsonResponse('A new TOTP secret.', responses.totpSetupSchema),
@@ -159,6 +166,7 @@ export const authPaths: ZodOpenApiPathsObject = {
       tag: 'Auth',
       operationId: 'enableTotp',
       summary: 'Turn TOTP on with a first code',
+      description: RECENT_SIGN_IN_NOTE,
       body: { schema: enableTotpBodySchema, example: { code: '123456' } },
       success: {
         status: '200',

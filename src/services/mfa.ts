@@ -8,6 +8,7 @@ import { AuthenticationError, BusinessRuleError, ConflictError, UnavailableError
 import { assert } from '../lib/assert';
 import { newId } from '../lib/ids';
 import { log } from '../lib/log';
+import { MFA_ENROLMENT_SIGN_IN_AGE_SECONDS_MAX } from '../lib/limits';
 import { toIso } from '../lib/time';
 import { recordAuditEvent } from './audit';
 import {
@@ -17,7 +18,7 @@ import {
   openHolderField,
 } from './data-keys';
 import { notifyOwner } from './notifications';
-import { claimReauthAttempt, settleReauthAttempt } from './reauth';
+import { claimReauthAttempt, requireRecentSignIn, settleReauthAttempt } from './reauth';
 import type { ServiceDeps } from './deps';
 import { getHolder } from './holders';
 import {
@@ -58,6 +59,7 @@ export async function startTotpSetup(
 ): Promise<TotpSetup> {
   const holder = await getHolder(deps, input.holderId);
   if (holder.mfaEnabled) throw mfaAlreadyEnabled();
+  await requireRecentSignIn(deps, input, MFA_ENROLMENT_SIGN_IN_AGE_SECONDS_MAX);
 
   const secret = newTotpSecret();
   // Two tries: the only other reason for the guarded upsert to write nothing is a data-key
@@ -114,6 +116,7 @@ export async function enableTotp(
   deps: ServiceDeps,
   input: { holderId: string; sessionId: string; code: string },
 ): Promise<{ recovery_codes: string[] }> {
+  await requireRecentSignIn(deps, input, MFA_ENROLMENT_SIGN_IN_AGE_SECONDS_MAX);
   const factor = await deps.db
     .select()
     .from(mfaFactors)

@@ -103,3 +103,27 @@ export async function isReauthenticated(
   await settleReauthAttempt(deps, session, { isRight, attempts });
   return isRight;
 }
+
+/**
+ * Refuses, with the step-up challenge of RFC 9470, a session that signed in (by password, or
+ * at signup) more than maxAgeSeconds ago; a refresh does not count as signing in. For changes
+ * whose request carries no password to check.
+ */
+export async function requireRecentSignIn(
+  deps: ServiceDeps,
+  session: ReauthSession,
+  maxAgeSeconds: number,
+): Promise<void> {
+  const row = await deps.db
+    .select({ signedInAt: sessions.createdAt })
+    .from(sessions)
+    .where(and(eq(sessions.id, session.sessionId), eq(sessions.holderId, session.holderId)))
+    .get();
+  const signedInMs = row ? Date.parse(row.signedInAt) : Number.NEGATIVE_INFINITY;
+  if (deps.nowMs - signedInMs <= maxAgeSeconds * 1000) return;
+  throw new AuthenticationError(
+    `This change needs a recent sign-in: log in again (within ${maxAgeSeconds / 60} ` +
+      'minutes of the change) and retry with the new token.',
+    { reason: 'sign_in_too_old', signInMaxAgeSeconds: maxAgeSeconds },
+  );
+}

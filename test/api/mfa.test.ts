@@ -1,7 +1,7 @@
 import { env } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
 import { totpAt, totpSecretFromBase32 } from '../../src/crypto/totp';
-import { LOGIN_LOCKOUT_SECONDS } from '../../src/lib/limits';
+import { LOGIN_LOCKOUT_SECONDS, MFA_ENROLMENT_SIGN_IN_AGE_SECONDS_MAX } from '../../src/lib/limits';
 import { fixedClock } from '../../src/lib/time';
 import { MFA_CHALLENGE_TTL_SECONDS } from '../../src/services/mfa-login';
 import {
@@ -109,6 +109,51 @@ describe('POST /auth/mfa/totp/setup', () => {
     const call = apiAt(fixedClock(START));
     const response = await call('POST', SETUP);
     expectProblem(response, 401, 'unauthorized');
+  });
+});
+
+describe('MFA enrolment needs a recent sign-in', () => {
+  const STEP_UP_CHALLENGE =
+    'Bearer error="insufficient_user_authentication", ' +
+    `max_age="${MFA_ENROLMENT_SIGN_IN_AGE_SECONDS_MAX}"`;
+
+  it('refuses setup and enable in a session signed in long ago, refreshed or not', async () => {
+    const clock = fixedClock(START);
+    const call = apiAt(clock);
+    const customer = await newCustomerVia(call);
+    const setup = await call('POST', SETUP, { token: customer.accessToken });
+    expect(setup.status).toBe(200);
+    const secret = totpSecretFromBase32(setup.body.secret);
+
+    // Still inside the access token's life, past the sign-in window.
+    clock.advanceMs((MFA_ENROLMENT_SIGN_IN_AGE_SECONDS_MAX + 60) * 1000);
+    const code = totpAt(secret, clock.nowMs());
+    const enable = await call('POST', ENABLE, { token: customer.accessToken, body: { code } });
+    expectProblem(enable, 401, 'unauthorized');
+    expect(enable.headers.get('WWW-Authenticate')).toBe(STEP_UP_CHALLENGE);
+    expect(enable.body.detail).toContain('log in again');
+    expectProblem(await call('POST', SETUP, { token: customer.accessToken }), 401);
+
+    // A refresh renews the token, not the sign-in.
+    const refreshed = await call('POST', '/auth/refresh', {
+      body: { refresh_token: customer.refreshToken },
+    });
+    expect(refreshed.status).toBe(200);
+    const again = await call('POST', SETUP, { token: refreshed.body.access_token });
+    expect(again.headers.get('WWW-Authenticate')).toBe(STEP_UP_CHALLENGE);
+    const me = await call('GET', ME, { token: refreshed.body.access_token });
+    expect(me.body.mfa_enabled).toBe(false);
+
+    const login = await call('POST', '/auth/login', {
+      body: { email: customer.email, password: STRONG_PASSWORD },
+    });
+    expect(login.status).toBe(200);
+    const fresh = login.body.access_token;
+    const freshSetup = await call('POST', SETUP, { token: fresh });
+    expect(freshSetup.status).toBe(200);
+    const freshCode = totpAt(totpSecretFromBase32(freshSetup.body.secret), clock.nowMs());
+    const enabled = await call('POST', ENABLE, { token: fresh, body: { code: freshCode } });
+    expect(enabled.status).toBe(200);
   });
 });
 
