@@ -26,9 +26,11 @@ const BATCH_SIZE_MESSAGE =
   `batch_size must be a whole number from 1 to ` + `${KEY_REWRAP_BATCH_SIZE_MAX}`;
 
 export const rewrapQuerySchema = z.strictObject({
+  // One message for every way to miss the range; `abort` keeps a long value from also
+  // failing the pattern and reporting it twice.
   batch_size: z
-    .string()
-    .max(4, BATCH_SIZE_MESSAGE)
+    .string({ error: BATCH_SIZE_MESSAGE })
+    .max(4, { error: BATCH_SIZE_MESSAGE, abort: true })
     .regex(/^[1-9]\d*$/, BATCH_SIZE_MESSAGE)
     .transform(Number)
     .refine((size) => size <= KEY_REWRAP_BATCH_SIZE_MAX, { message: BATCH_SIZE_MESSAGE })

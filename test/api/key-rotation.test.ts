@@ -460,10 +460,12 @@ describe('/ops authentication', () => {
   });
 
   it('refuses a batch size over the maximum with 422', async () => {
-    for (const size of ['201', '0', '-1', '1.5', '99999']) {
-      const refused = await ops('POST', `/rewrap?batch_size=${size}`);
+    for (const query of ['201', '0', '-1', '1.5', '99999', 'abcdef', '-1000', '5&batch_size=6']) {
+      const refused = await ops('POST', `/rewrap?batch_size=${query}`);
       expectProblem(refused, 422, 'validation-failed');
-      expect(refused.text).toContain('batch_size must be a whole number from 1 to 200');
+      expect(refused.body.errors).toEqual([
+        { path: 'batch_size', message: 'batch_size must be a whole number from 1 to 200' },
+      ]);
     }
   });
 });
