@@ -2,7 +2,7 @@ import { DurableObject } from 'cloudflare:workers';
 import { eq } from 'drizzle-orm';
 import { getDb, type Db } from '../db/client';
 import { buildMovementBatch, firstLegRow, type Movement } from '../db/movements';
-import { accounts, transactions, type TransactionRow } from '../db/schema';
+import { accounts, transactions, type AccountRow, type TransactionRow } from '../db/schema';
 import type { Env } from '../env';
 import { assert } from '../lib/assert';
 
@@ -157,9 +157,8 @@ async function checkDebit(db: Db, movement: Movement): Promise<DebitRefusal | nu
   assert(debitLeg, 'a debit movement has a debit leg');
   const account = await db.select().from(accounts).where(eq(accounts.id, debitLeg.accountId)).get();
   if (!account || account.holderId !== debitLeg.holderId) return 'account_not_found';
-  if (account.status === 'closed') return 'account_closed';
-  if (account.status === 'frozen') return 'account_frozen';
-  if (account.balanceMinor < movement.amountMinor) return 'insufficient_funds';
+  const refusal = sourceRefusal(account, movement.amountMinor);
+  if (refusal) return refusal;
   if (creditLeg) {
     const destination = await db
       .select({ status: accounts.status })
@@ -168,5 +167,21 @@ async function checkDebit(db: Db, movement: Movement): Promise<DebitRefusal | nu
       .get();
     if (!destination || destination.status === 'closed') return 'destination_unavailable';
   }
+  return null;
+}
+
+/**
+ * The refusals that depend on the debited account alone, in the order they are answered; the
+ * destination is looked at only after them. Transfers answer these first even when the
+ * destination is missing, so that a transfer which could not have moved money does not tell
+ * whether someone else's account number is real.
+ */
+export function sourceRefusal(
+  account: Pick<AccountRow, 'status' | 'balanceMinor'>,
+  amountMinor: number,
+): DebitRefusal | null {
+  if (account.status === 'closed') return 'account_closed';
+  if (account.status === 'frozen') return 'account_frozen';
+  if (account.balanceMinor < amountMinor) return 'insufficient_funds';
   return null;
 }

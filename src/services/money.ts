@@ -1,7 +1,7 @@
 import { and, eq, or } from 'drizzle-orm';
 import { buildMovementBatch, firstLegRow, type Movement } from '../db/movements';
 import { accounts } from '../db/schema';
-import type { DebitRefusal, DebitResult } from '../durable/account-ledger';
+import { sourceRefusal, type DebitRefusal, type DebitResult } from '../durable/account-ledger';
 import { AppError, BusinessRuleError, NotFoundError, toProblem, UnavailableError } from '../errors';
 import { assert } from '../lib/assert';
 import { newId } from '../lib/ids';
@@ -310,6 +310,7 @@ export async function transfer(
         holderId: accounts.holderId,
         accountNumber: accounts.accountNumber,
         status: accounts.status,
+        balanceMinor: accounts.balanceMinor,
       })
       .from(accounts)
       .where(
@@ -327,7 +328,10 @@ export async function transfer(
     const destination = ends.find(
       (row) => row.accountNumber === input.to_account_number && row.status !== 'closed',
     );
-    if (!destination) throw refusalError('destination_unavailable');
+    // The balance is a snapshot: it only picks which refusal to give, since nothing moves.
+    if (!destination) {
+      throw refusalError(sourceRefusal(source, input.amount) ?? 'destination_unavailable');
+    }
     if (destination.id === source.id) {
       throw new BusinessRuleError(
         'same-account',

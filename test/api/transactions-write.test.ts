@@ -445,4 +445,35 @@ describe('POST /transactions/transfer', () => {
     }
     expect(await balanceOf(owner, open.id)).toBe('50.00');
   });
+
+  it('answers a transfer that could not move money the same, real destination or not', async () => {
+    const prober = await newCustomer();
+    const other = await newCustomer();
+    const real = await openFunded(other);
+    const empty = await openFunded(prober);
+    const frozen = await openFunded(prober, '5.00');
+    const freezing = await api('PATCH', `/accounts/${frozen.id}`, {
+      token: prober.accessToken,
+      body: { status: 'frozen' },
+    });
+    expect(freezing.status).toBe(200);
+    const send = (from: string, toNumber: string) =>
+      api('POST', '/transactions/transfer', {
+        token: prober.accessToken,
+        body: {
+          from_account_id: from,
+          to_routing_number: '123456789',
+          to_account_number: toNumber,
+          amount: '1.00',
+        },
+      });
+    for (const toNumber of [real.account_number, '9999999999']) {
+      expectProblem(await send(empty.id, toNumber), 422, 'insufficient-funds');
+      expectProblem(await send(frozen.id, toNumber), 422, 'account-frozen');
+    }
+    // With the money there, only a real destination moves it.
+    const funded = await openFunded(prober, '5.00');
+    expectProblem(await send(funded.id, '9999999999'), 422, 'destination-unavailable');
+    expect((await send(funded.id, real.account_number)).status).toBe(201);
+  });
 });
