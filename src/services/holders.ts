@@ -84,16 +84,20 @@ export async function updateHolder(
   const holder = await getHolder(deps, holderId);
   const isEmailChange = changes.email !== undefined && changes.email !== holder.email;
   if (isEmailChange) {
+    const currentPassword = changes.current_password;
     // A missing password is a malformed request, not a guess: it costs no attempt.
-    const isVerified =
-      changes.current_password !== undefined &&
-      (await isReauthenticated(deps, session, async () => {
-        const isRight = verifyPassword(holder.passwordHash, changes.current_password ?? '');
-        if (!isRight) await recordEmailChange(deps, session, 'failure');
-        return isRight;
-      }));
+    if (currentPassword === undefined) {
+      throw new ValidationError('The request body failed validation.', [
+        { path: 'current_password', message: 'Required when the email changes.' },
+      ]);
+    }
+    const isVerified = await isReauthenticated(deps, session, async () => {
+      const isRight = verifyPassword(holder.passwordHash, currentPassword);
+      if (!isRight) await recordEmailChange(deps, session, 'failure');
+      return isRight;
+    });
     if (!isVerified) {
-      throw new AuthenticationError('The current password is missing or wrong.', {
+      throw new AuthenticationError('The current password is wrong.', {
         reason: 'email_change_password',
       });
     }

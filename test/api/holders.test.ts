@@ -120,8 +120,10 @@ describe('PATCH /account-holders/me', () => {
   it('refuses an email change without the current password', async () => {
     const customer = await newCustomer();
     const response = await patchMe(customer.accessToken, { email: nextEmail('new') });
-    expectProblem(response, 401, 'unauthorized');
-    expect(response.body.detail).toBe('The current password is missing or wrong.');
+    expectProblem(response, 422, 'validation-failed');
+    expect(response.body.errors).toEqual([
+      { path: 'current_password', message: 'Required when the email changes.' },
+    ]);
   });
 
   it('refuses an email change with a wrong current password and keeps the old email', async () => {

@@ -149,7 +149,7 @@ describe('re-authentication limit per session', () => {
         token,
         body: { email: `moved.${attempt}.${customer.email}` },
       });
-      expectWrongPassword(missing);
+      expectProblem(missing, 422, 'validation-failed');
     }
     expect((await api('GET', ME, { token })).status).toBe(200);
   });
