@@ -325,13 +325,16 @@ export async function transfer(
       (row) => row.id === input.from_account_id && row.holderId === request.holderId,
     );
     if (!source) throw new NotFoundError('No such account.');
+    // A source that cannot pay is refused before the destination is looked at, the same way
+    // and as fast whether the number is real or not, so neither the answer nor its timing
+    // tells which. The balance is a snapshot: a refusal from it moves nothing, and a source it
+    // lets through still meets the ledger's guards.
+    const refusal = sourceRefusal(source, input.amount);
+    if (refusal) throw refusalError(refusal);
     const destination = ends.find(
       (row) => row.accountNumber === input.to_account_number && row.status !== 'closed',
     );
-    // The balance is a snapshot: it only picks which refusal to give, since nothing moves.
-    if (!destination) {
-      throw refusalError(sourceRefusal(source, input.amount) ?? 'destination_unavailable');
-    }
+    if (!destination) throw refusalError('destination_unavailable');
     if (destination.id === source.id) {
       throw new BusinessRuleError(
         'same-account',
