@@ -65,8 +65,8 @@ export const PASSWORD_RESET_TOKEN_BYTES = 32;
 export const PASSWORD_RESET_TTL_SECONDS = 15 * 60;
 
 /**
- * Live sessions one holder may have. A new login beyond it ends the oldest, so the session list
- * (which shows them all, unpaginated) is always complete and every session can be ended.
+ * Live sessions one holder may have. A new login beyond it ends the oldest, so the work of
+ * listing and ending them stays bounded and the newest are the ones kept.
  */
 export const LIVE_SESSIONS_PER_HOLDER_MAX = 100;
 

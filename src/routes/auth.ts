@@ -5,7 +5,12 @@ import { requireAuth, requireLiveAuth, serviceDeps } from '../middleware/auth';
 import { requireJsonBody } from '../middleware/body';
 import type { AppEnv } from '../middleware/context';
 import { validate } from '../middleware/validate';
-import { MAILING_ADDRESS_LENGTH_MAX, NAME_LENGTH_MAX, TOKEN_LENGTH_MAX } from '../lib/limits';
+import {
+  MAILING_ADDRESS_LENGTH_MAX,
+  NAME_LENGTH_MAX,
+  PAGE_SIZE_DEFAULT,
+  TOKEN_LENGTH_MAX,
+} from '../lib/limits';
 import { login, signup } from '../services/auth';
 import { blockToken } from '../services/revocation';
 import { recordAuditEvent } from '../services/audit';
@@ -15,6 +20,7 @@ import {
   birthDateSchema,
   emailSchema,
   idParamSchema,
+  pageQuerySchema,
   passwordAttemptSchema,
   passwordSchema,
   ssnSchema,
@@ -130,16 +136,17 @@ authRoutes.post(
   },
 );
 
-// The list is complete (at most LIVE_SESSIONS_PER_HOLDER_MAX) and takes no paging parameters.
-export const listSessionsQuerySchema = z.strictObject({});
+export const listSessionsQuerySchema = z.strictObject(pageQuerySchema);
 
 authRoutes.get('/sessions', requireAuth, validate('query', listSessionsQuerySchema), async (c) => {
   const auth = c.get('auth');
-  const sessions = await listLiveSessions(serviceDeps(c), {
-    holderId: auth.holderId,
-    currentSessionId: auth.sessionId,
-  });
-  return c.json({ data: sessions, next_cursor: null });
+  const query = c.req.valid('query');
+  const page = await listLiveSessions(
+    serviceDeps(c),
+    { holderId: auth.holderId, currentSessionId: auth.sessionId },
+    { limit: query.limit ?? PAGE_SIZE_DEFAULT, cursor: query.cursor },
+  );
+  return c.json({ data: page.rows, next_cursor: page.nextCursor });
 });
 
 authRoutes.delete('/sessions/:id', requireAuth, validate('param', idParamSchema), async (c) => {

@@ -195,8 +195,8 @@ export const authPaths: ZodOpenApiPathsObject = {
       operationId: 'listSessions',
       summary: "List the caller's live sessions",
       description:
-        'All of them on one page: a holder has at most 100 live sessions, and a login beyond ' +
-        'that ends the oldest.',
+        'Newest first, paged with `limit` and `cursor` like every list. A holder has at most ' +
+        '100 live sessions, so `limit=100` shows them all; a login beyond that ends the oldest.',
       params: { query: listSessionsQuerySchema },
       success: {
         status: '200',

@@ -1,7 +1,8 @@
-import { and, desc, eq, gt, inArray, isNull, ne } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNull, lt, ne, or } from 'drizzle-orm';
 import { signToken, verifyToken, TokenInvalidError } from '../crypto/tokens';
 import { sessions } from '../db/schema';
 import { AuthenticationError } from '../errors';
+import { decodeCursor, pageOf } from '../lib/cursor';
 import { newId } from '../lib/ids';
 import { LIVE_SESSIONS_PER_HOLDER_MAX, USER_AGENT_LENGTH_MAX } from '../lib/limits';
 import { log } from '../lib/log';
@@ -249,7 +250,16 @@ function endSessionsOverCap(deps: ServiceDeps, holderId: string) {
 export async function listLiveSessions(
   deps: ServiceDeps,
   input: { holderId: string; currentSessionId: string },
-): Promise<SessionView[]> {
+  page: { limit: number; cursor: string | undefined },
+): Promise<{ rows: SessionView[]; nextCursor: string | null }> {
+  const after = decodeCursor(page.cursor);
+  // Newest first: the next page holds what was created before the cursor's session.
+  const beforeCursor = after
+    ? or(
+        lt(sessions.createdAt, after.createdAt),
+        and(eq(sessions.createdAt, after.createdAt), lt(sessions.id, after.id)),
+      )
+    : undefined;
   const rows = await deps.db
     .select()
     .from(sessions)
@@ -258,17 +268,22 @@ export async function listLiveSessions(
         eq(sessions.holderId, input.holderId),
         isNull(sessions.revokedAt),
         gt(sessions.expiresAt, toIso(deps.nowMs)),
+        beforeCursor,
       ),
     )
-    .orderBy(desc(sessions.createdAt))
-    .limit(LIVE_SESSIONS_PER_HOLDER_MAX);
-  return rows.map((row) => ({
-    id: row.id,
-    created_at: row.createdAt,
-    last_used_at: row.lastUsedAt,
-    user_agent: row.userAgent,
-    current: row.id === input.currentSessionId,
-  }));
+    .orderBy(desc(sessions.createdAt), desc(sessions.id))
+    .limit(page.limit + 1);
+  const paged = pageOf(rows, page.limit, (row) => ({ createdAt: row.createdAt, id: row.id }));
+  return {
+    rows: paged.rows.map((row) => ({
+      id: row.id,
+      created_at: row.createdAt,
+      last_used_at: row.lastUsedAt,
+      user_agent: row.userAgent,
+      current: row.id === input.currentSessionId,
+    })),
+    nextCursor: paged.nextCursor,
+  };
 }
 
 /**

@@ -62,12 +62,13 @@ describe('GET /auth/sessions', () => {
       }),
     );
     expect(
-      (await api('GET', '/auth/sessions', { token: customer.accessToken })).body.data,
+      (await api('GET', '/auth/sessions?limit=100', { token: customer.accessToken })).body.data,
     ).toHaveLength(100);
 
     const newest = await loginAgain(customer.email, 'BankApp/2.0');
-    const listed = await api('GET', '/auth/sessions', { token: newest.access_token });
+    const listed = await api('GET', '/auth/sessions?limit=100', { token: newest.access_token });
     expect(listed.body.data).toHaveLength(100);
+    expect(listed.body.next_cursor).toBe(null);
     expect(listed.body.data[0].current).toBe(true);
     const ended = await env.DB.prepare(
       "SELECT count(*) AS n FROM sessions WHERE holder_id = ? AND revoked_reason = 'session_cap'",
@@ -79,10 +80,40 @@ describe('GET /auth/sessions', () => {
     expect(listed.body.data.map((session: { id: string }) => session.id)).toContain(firstSessionId);
   });
 
-  it('refuses query parameters it does not take, with 422', async () => {
+  it('pages newest first with limit and cursor, each session once', async () => {
     const customer = await newCustomer();
-    const response = await api('GET', '/auth/sessions?limit=0', { token: customer.accessToken });
-    expectProblem(response, 422, 'validation-failed');
+    await loginAgain(customer.email, 'phone');
+    await loginAgain(customer.email, 'laptop');
+    const first = await api('GET', '/auth/sessions?limit=2', { token: customer.accessToken });
+    expect(first.status).toBe(200);
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.next_cursor).toEqual(expect.any(String));
+    const second = await api(
+      'GET',
+      `/auth/sessions?limit=2&cursor=${encodeURIComponent(first.body.next_cursor)}`,
+      { token: customer.accessToken },
+    );
+    expect(second.body.data).toHaveLength(1);
+    expect(second.body.next_cursor).toBe(null);
+
+    const listed: { id: string; created_at: string; user_agent: string | null }[] = [
+      ...first.body.data,
+      ...second.body.data,
+    ];
+    expect(new Set(listed.map((session) => session.id)).size).toBe(3);
+    expect(listed.map((session) => session.user_agent)).toEqual(
+      expect.arrayContaining(['laptop', 'phone']),
+    );
+    const times = listed.map((session) => session.created_at);
+    expect(times).toEqual([...times].sort().reverse());
+  });
+
+  it('refuses an out-of-range limit, a bad cursor and unknown parameters, with 422', async () => {
+    const customer = await newCustomer();
+    for (const query of ['limit=0', 'limit=101', 'cursor=%25%25', 'sort=asc']) {
+      const response = await api('GET', `/auth/sessions?${query}`, { token: customer.accessToken });
+      expectProblem(response, 422, 'validation-failed');
+    }
   });
 });
 
