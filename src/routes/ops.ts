@@ -81,16 +81,13 @@ opsRoutes.post(
   async (c) => {
     const holderId = c.req.valid('param').id;
     const deps = serviceDeps(c);
-    let replaced;
-    try {
-      replaced = await replaceDataKey(deps, holderId);
-    } catch (error) {
+    const replaced = await replaceDataKey(deps, holderId).catch(async (error: unknown) => {
       // An unknown holder has nothing to record; any other failure left a key in place.
       if (!(error instanceof NotFoundError)) {
         await recordAuditEvent(deps, { type: 'data_key_replaced', outcome: 'failure', holderId });
       }
       throw error;
-    }
+    });
     await recordAuditEvent(deps, { type: 'data_key_replaced', outcome: 'success', holderId });
     return c.json({
       holder_id: holderId,

@@ -13,7 +13,7 @@ import { getHolder } from './holders';
 import { getMailer } from './mailer';
 import { notifyOwner } from './notifications';
 import { assertPasswordAllowed } from './password-policy';
-import { claimReauthAttempt, settleReauthAttempt } from './reauth';
+import { isReauthenticated } from './reauth';
 import { endAllSessions } from './sessions';
 
 /** Password change (signed in) and password reset (by a mailed one-time token). */
@@ -25,17 +25,18 @@ export async function changePassword(
 ): Promise<void> {
   const holder = await getHolder(deps, input.holderId);
   const session = { sessionId: input.sessionId, holderId: holder.id };
-  const attempts = await claimReauthAttempt(deps, session);
-  const isRight = verifyPassword(holder.passwordHash, input.currentPassword);
-  if (!isRight) {
-    await recordAuditEvent(deps, {
-      type: 'password_changed',
-      outcome: 'failure',
-      holderId: holder.id,
-      sessionId: input.sessionId,
-    });
-  }
-  await settleReauthAttempt(deps, session, { isRight, attempts });
+  const isRight = await isReauthenticated(deps, session, async () => {
+    const isPasswordRight = verifyPassword(holder.passwordHash, input.currentPassword);
+    if (!isPasswordRight) {
+      await recordAuditEvent(deps, {
+        type: 'password_changed',
+        outcome: 'failure',
+        holderId: holder.id,
+        sessionId: input.sessionId,
+      });
+    }
+    return isPasswordRight;
+  });
   if (!isRight) {
     throw new AuthenticationError('The current password is wrong.', { reason: 'change_password' });
   }
